@@ -1,0 +1,350 @@
+//! Scalability laws fitted to a speedup curve.
+//!
+//! - Amdahl's law: S(n) = 1 / (s + (1 − s)/n), s the serial fraction.
+//!   Linearised as 1/S − 1/n = s (1 − 1/n) and fitted by least squares
+//!   through the origin.
+//! - The Universal Scalability Law (Gunther, *Guerrilla Capacity
+//!   Planning*, 2007, ch. 4): S(n) = n / (1 + σ(n − 1) + κ n(n − 1)), σ
+//!   contention, κ coherency. Linearised as n/S − 1 = σ(n − 1) + κ n(n − 1)
+//!   and fitted by least squares without intercept, as Gunther does.
+//!   Peak at N* = √((1 − σ)/κ) when κ > 0.
+//!
+//! R² is computed on the speedups themselves, not on the linearised form.
+//! Intervals are 95% percentile-bootstrap intervals over the data points.
+
+use super::stats::quantile_sorted;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// One measured point: workers and speedup (or throughput relative to 1).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Point {
+    pub n: f64,
+    pub speedup: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Fit {
+    pub amdahl_serial: f64,
+    pub amdahl_serial_ci: (f64, f64),
+    pub amdahl_r2: f64,
+    pub usl_sigma: f64,
+    pub usl_sigma_ci: (f64, f64),
+    pub usl_kappa: f64,
+    pub usl_kappa_ci: (f64, f64),
+    pub usl_r2: f64,
+    /// Predicted peak worker count, None when κ ≤ 0 (no peak).
+    pub peak_workers: Option<f64>,
+    pub peak_speedup: Option<f64>,
+    /// "contention" (σ) or "coherency" (κ): which term costs more at the
+    /// largest measured worker count.
+    pub limited_by: String,
+    pub warnings: Vec<String>,
+}
+
+pub fn amdahl(s: f64, n: f64) -> f64 {
+    1.0 / (s + (1.0 - s) / n)
+}
+
+pub fn usl(sigma: f64, kappa: f64, n: f64) -> f64 {
+    n / (1.0 + sigma * (n - 1.0) + kappa * n * (n - 1.0))
+}
+
+fn fit_amdahl(p: &[Point]) -> f64 {
+    let (mut xy, mut xx) = (0.0, 0.0);
+    for q in p {
+        let x = 1.0 - 1.0 / q.n;
+        let y = 1.0 / q.speedup - 1.0 / q.n;
+        xy += x * y;
+        xx += x * x;
+    }
+    if xx > 0.0 { xy / xx } else { 0.0 }
+}
+
+/// Least squares for y = σ a + κ b (no intercept) by the normal equations.
+fn fit_usl(p: &[Point]) -> (f64, f64) {
+    let (mut aa, mut ab, mut bb, mut ay, mut by) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for q in p {
+        let (a, b, y) = (q.n - 1.0, q.n * (q.n - 1.0), q.n / q.speedup - 1.0);
+        aa += a * a;
+        ab += a * b;
+        bb += b * b;
+        ay += a * y;
+        by += b * y;
+    }
+    let det = aa * bb - ab * ab;
+    if det.abs() < 1e-12 {
+        // One distinct n > 1: only contention can be identified.
+        return (if aa > 0.0 { ay / aa } else { 0.0 }, 0.0);
+    }
+    ((ay * bb - by * ab) / det, (aa * by - ab * ay) / det)
+}
+
+fn r2(p: &[Point], f: impl Fn(f64) -> f64) -> f64 {
+    let mean = p.iter().map(|q| q.speedup).sum::<f64>() / p.len() as f64;
+    let ss_tot: f64 = p.iter().map(|q| (q.speedup - mean).powi(2)).sum();
+    let ss_res: f64 = p.iter().map(|q| (q.speedup - f(q.n)).powi(2)).sum();
+    if ss_tot > 0.0 {
+        1.0 - ss_res / ss_tot
+    } else if ss_res < 1e-12 {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// Fits both laws. Errors when the data cannot identify them: fewer than
+/// three distinct worker counts (including 1), or a non-positive speedup.
+pub fn fit(points: &[Point]) -> Result<Fit, String> {
+    let mut ns: Vec<f64> = points.iter().map(|p| p.n).collect();
+    ns.sort_by(f64::total_cmp);
+    ns.dedup();
+    if points
+        .iter()
+        .any(|p| !(p.n >= 1.0 && p.speedup > 0.0 && p.speedup.is_finite()))
+    {
+        return Err("every point needs workers ≥ 1 and a positive speedup".into());
+    }
+    if ns.len() < 3 {
+        return Err(format!(
+            "too few worker counts to fit ({} distinct; at least 3 needed, e.g. 1, 2 and 4)",
+            ns.len()
+        ));
+    }
+    let s = fit_amdahl(points);
+    let (sigma, kappa) = fit_usl(points);
+    let mut rng = ChaCha8Rng::seed_from_u64(0xF17);
+    let (mut bs, mut bsig, mut bkap) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..1000 {
+        let sample: Vec<Point> = (0..points.len())
+            .map(|_| points[rng.random_range(0..points.len())])
+            .collect();
+        let mut d: Vec<f64> = sample.iter().map(|p| p.n).collect();
+        d.sort_by(f64::total_cmp);
+        d.dedup();
+        if d.len() < 3 {
+            continue;
+        }
+        bs.push(fit_amdahl(&sample));
+        let (a, b) = fit_usl(&sample);
+        bsig.push(a);
+        bkap.push(b);
+    }
+    let ci = |mut v: Vec<f64>, x: f64| {
+        if v.len() < 20 {
+            return (x, x);
+        }
+        v.sort_by(f64::total_cmp);
+        (quantile_sorted(&v, 0.025), quantile_sorted(&v, 0.975))
+    };
+    let max_n = ns[ns.len() - 1];
+    // κ within rounding of zero means no coherency cost and no peak.
+    let (peak_workers, peak_speedup) = if kappa > 1e-9 && sigma < 1.0 {
+        let p = ((1.0 - sigma) / kappa).sqrt();
+        (Some(p), Some(usl(sigma, kappa, p)))
+    } else {
+        (None, None)
+    };
+    let mut warnings = Vec::new();
+    if s < 0.0 {
+        warnings.push(format!("Amdahl serial fraction is negative ({s:.3}): the curve is superlinear, which Amdahl's law cannot describe"));
+    }
+    if sigma < 0.0 {
+        warnings.push(format!("USL contention σ is negative ({sigma:.3}): superlinear speedup or noise; treat the fit with care"));
+    }
+    if kappa < 0.0 {
+        warnings.push(format!("USL coherency κ is negative ({kappa:.4}): no retrograde region is predicted; treat the fit with care"));
+    }
+    if let Some(p) = peak_workers
+        && (p > max_n || p < ns[0])
+    {
+        warnings.push(format!("the predicted peak at {p:.1} workers lies outside the measured range ({}–{max_n}): an extrapolation", ns[0]));
+    }
+    let limited_by = if kappa * max_n * (max_n - 1.0) > sigma * (max_n - 1.0) {
+        "coherency"
+    } else {
+        "contention"
+    };
+    Ok(Fit {
+        amdahl_serial: s,
+        amdahl_serial_ci: ci(bs, s),
+        amdahl_r2: r2(points, |n| amdahl(s, n)),
+        usl_sigma: sigma,
+        usl_sigma_ci: ci(bsig, sigma),
+        usl_kappa: kappa,
+        usl_kappa_ci: ci(bkap, kappa),
+        usl_r2: r2(points, |n| usl(sigma, kappa, n)),
+        peak_workers,
+        peak_speedup,
+        limited_by: limited_by.into(),
+        warnings,
+    })
+}
+
+/// Speedups from (workers, throughput) rows: throughput(n) / throughput(1),
+/// with throughput(1) the mean of the 1-worker rows.
+pub fn speedups_from_throughput(rows: &[(f64, f64)]) -> Result<Vec<Point>, String> {
+    let ones: Vec<f64> = rows.iter().filter(|r| r.0 == 1.0).map(|r| r.1).collect();
+    if ones.is_empty() {
+        return Err("no row at 1 worker: speedup needs the 1-worker throughput".into());
+    }
+    let x1 = ones.iter().sum::<f64>() / ones.len() as f64;
+    Ok(rows
+        .iter()
+        .map(|&(n, x)| Point { n, speedup: x / x1 })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn curve(f: impl Fn(f64) -> f64, ns: &[f64]) -> Vec<Point> {
+        ns.iter().map(|&n| Point { n, speedup: f(n) }).collect()
+    }
+
+    #[test]
+    fn recovers_usl_coefficients_from_exact_data() {
+        let (sigma, kappa) = (0.05, 0.002);
+        let p = curve(|n| usl(sigma, kappa, n), &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0]);
+        let f = fit(&p).unwrap();
+        assert!(
+            (f.usl_sigma - sigma).abs() < 1e-9 && (f.usl_kappa - kappa).abs() < 1e-9,
+            "{f:?}"
+        );
+        assert!((f.usl_r2 - 1.0).abs() < 1e-9);
+        // N* = √(0.95 / 0.002) = 21.79
+        assert!((f.peak_workers.unwrap() - (0.95f64 / 0.002).sqrt()).abs() < 1e-6);
+        assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+        assert_eq!(f.limited_by, "coherency");
+    }
+
+    #[test]
+    fn recovers_amdahl_serial_fraction() {
+        let p = curve(|n| amdahl(0.1, n), &[1.0, 2.0, 4.0, 8.0]);
+        let f = fit(&p).unwrap();
+        assert!((f.amdahl_serial - 0.1).abs() < 1e-9);
+        assert!((f.amdahl_r2 - 1.0).abs() < 1e-9);
+        // Amdahl is USL with κ = 0 and σ = s.
+        assert!((f.usl_sigma - 0.1).abs() < 1e-9 && f.usl_kappa.abs() < 1e-9);
+        assert_eq!(f.peak_workers, None);
+        assert_eq!(f.limited_by, "contention");
+    }
+
+    #[test]
+    fn usl_package_known_answer() {
+        // The test data of the R package `usl` (tests/t02.R, S. Möding):
+        // load 1–10 against relative throughput; the package's fit gives
+        // σ = 0.02 and κ = 0.02 to three significant digits.
+        let rows = [
+            (1.0, 1.0),
+            (2.0, 1.8868),
+            (4.0, 3.0769),
+            (6.0, 3.5294),
+            (8.0, 3.5398),
+            (10.0, 3.3557),
+        ];
+        let f = fit(&speedups_from_throughput(&rows).unwrap()).unwrap();
+        assert!((f.usl_sigma - 0.02).abs() < 5e-4, "σ {}", f.usl_sigma);
+        assert!((f.usl_kappa - 0.02).abs() < 5e-4, "κ {}", f.usl_kappa);
+        assert!(f.usl_r2 > 0.999);
+        // N* = √(0.98 / 0.02) = 7.0, inside the measured range.
+        assert!((f.peak_workers.unwrap() - 7.0).abs() < 0.1);
+        assert_eq!(f.limited_by, "coherency");
+    }
+
+    #[test]
+    fn honest_warnings() {
+        let p = curve(|n| n, &[1.0, 2.0]);
+        assert!(fit(&p).unwrap_err().contains("too few worker counts"));
+        let superlinear = curve(|n| 1.2 * n - 0.2, &[1.0, 2.0, 4.0]);
+        let f = fit(&superlinear).unwrap();
+        assert!(
+            f.warnings.iter().any(|w| w.contains("negative")),
+            "{:?}",
+            f.warnings
+        );
+        let early = curve(|n| usl(0.1, 0.05, n), &[1.0, 2.0, 3.0]);
+        let f = fit(&early).unwrap();
+        // N* = √(0.9/0.05) = 4.24, beyond the 3 measured.
+        assert!(
+            f.warnings
+                .iter()
+                .any(|w| w.contains("outside the measured range")),
+            "{:?}",
+            f.warnings
+        );
+        assert!(
+            speedups_from_throughput(&[(2.0, 5.0)])
+                .unwrap_err()
+                .contains("1 worker")
+        );
+    }
+}
+
+/// The fits of one speedup curve of a report.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GroupFit {
+    pub group: String,
+    /// A configuration of the group, for its label.
+    pub example_id: String,
+    pub fit: Option<Fit>,
+    /// Why there is no fit, when there is none.
+    pub note: Option<String>,
+}
+
+/// Fits every group's speedup curve, one point per run: speedup of a run
+/// = T1 (median of the baseline) / its wall time; the baseline's own runs
+/// give the points at n = 1.
+pub fn fit_groups(summaries: &[super::ConfigSummary], runs: &[super::RunRecord]) -> Vec<GroupFit> {
+    let walls = |id: &str| -> Vec<f64> {
+        runs.iter()
+            .filter(|r| r.config_id == id && !r.failed)
+            .filter_map(|r| r.result.as_ref().map(|x| x.wall_s))
+            .collect()
+    };
+    let mut groups: Vec<&str> = summaries
+        .iter()
+        .filter(|s| !s.group.is_empty())
+        .map(|s| s.group.as_str())
+        .collect();
+    groups.dedup();
+    groups.sort();
+    groups.dedup();
+    groups
+        .into_iter()
+        .filter_map(|g| {
+            let members: Vec<&super::ConfigSummary> =
+                summaries.iter().filter(|s| s.group == g).collect();
+            let base = members.first()?.baseline.clone();
+            let bw = walls(&base);
+            if bw.is_empty() {
+                return None;
+            }
+            let t1 = super::stats::median(&bw);
+            let mut pts: Vec<Point> = bw
+                .iter()
+                .map(|w| Point {
+                    n: 1.0,
+                    speedup: t1 / w,
+                })
+                .collect();
+            for m in &members {
+                pts.extend(walls(&m.id).iter().map(|w| Point {
+                    n: m.workers as f64,
+                    speedup: t1 / w,
+                }));
+            }
+            let (fit, note) = match fit(&pts) {
+                Ok(f) => (Some(f), None),
+                Err(e) => (None, Some(e)),
+            };
+            Some(GroupFit {
+                group: g.to_string(),
+                example_id: members[0].id.clone(),
+                fit,
+                note,
+            })
+        })
+        .collect()
+}

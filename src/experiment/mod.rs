@@ -1,0 +1,8 @@
+//! The lab's main job: run every configuration of a scenario (warm-ups,
+//! then repetitions, each on a fresh database), append each run to disk as
+//! it finishes, resume an interrupted sweep, then summarise and export.
+
+pub mod journal;
+pub mod runner;
+
+pub use runner::{RunOptions, run_scenario};

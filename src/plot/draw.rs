@@ -1,0 +1,558 @@
+//! The drawing side of the charts: four chart shapes (lines, stacked
+//! bars, a timeline, a heatmap), each drawn on any plotters backend so that
+//! every figure is written as PNG and SVG from the same code. The data
+//! arrive prepared by the chart modules.
+
+use super::style::*;
+use anyhow::{Result, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// One point with its confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Pt {
+    pub x: f64,
+    pub y: f64,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Line {
+    pub label: String,
+    pub points: Vec<Pt>,
+    pub dashed: bool,
+    /// Palette and marker index; lines that belong together share it.
+    pub style: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LineChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub log_x: bool,
+    pub lines: Vec<Line>,
+    /// A black dashed reference (ideal speedup), drawn under the data.
+    pub reference: Option<Line>,
+    /// Force y to start at 0.
+    pub y_from_zero: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackedBars {
+    pub title: String,
+    pub y_label: String,
+    pub bars: Vec<(String, Vec<f64>)>,
+    pub segments: Vec<(String, RGBColor)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gantt {
+    pub title: String,
+    /// Row labels, top to bottom.
+    pub rows: Vec<String>,
+    /// (row, start s, end s, segment index)
+    pub spans: Vec<(usize, f64, f64, usize)>,
+    pub segments: Vec<(String, RGBColor)>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Heatmap {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_ticks: Vec<String>,
+    pub y_ticks: Vec<String>,
+    /// values[y][x]; None where the configuration is missing.
+    pub values: Vec<Vec<Option<f64>>>,
+    pub unit: String,
+}
+
+/// A chart that can be drawn on any backend.
+pub trait Draw {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>;
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing failed: {e:?}")
+}
+
+/// Writes `dir/name.png` and `dir/name.svg`.
+pub fn save<C: Draw>(chart: &C, dir: &Path, name: &str) -> Result<()> {
+    init_fonts();
+    let png = dir.join(format!("{name}.png"));
+    {
+        let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+        chart.draw(&root)?;
+        root.present()
+            .map_err(|e| anyhow!("writing '{}': {e}", png.display()))?;
+    }
+    let svg = dir.join(format!("{name}.svg"));
+    {
+        let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
+        chart.draw(&root)?;
+        root.present()
+            .map_err(|e| anyhow!("writing '{}': {e}", svg.display()))?;
+    }
+    Ok(())
+}
+
+/// Renders into an RGB buffer (for tests: size and content checks).
+pub fn render_rgb<C: Draw>(chart: &C) -> Result<Vec<u8>> {
+    init_fonts();
+    let mut buf = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, SIZE).into_drawing_area();
+        chart.draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(buf)
+}
+
+fn font(px: u32) -> TextStyle<'static> {
+    ("sans-serif", px).into_font().into()
+}
+
+/// Axis range with 5% padding; log axes pad multiplicatively.
+fn padded(lo: f64, hi: f64, log: bool) -> (f64, f64) {
+    if log {
+        let (lo, hi) = (lo.max(1e-9), hi.max(lo * 1.0001));
+        return (lo / 1.25, hi * 1.25);
+    }
+    let span = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
+    (lo - 0.05 * span, hi + 0.08 * span)
+}
+
+/// A tick label without trailing zeros: 1000 → "1,000", 0.5 → "0.5".
+pub fn tick(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        let s = format!("{:.0}", v);
+        let neg = s.starts_with('-');
+        let digits: Vec<char> = s.trim_start_matches('-').chars().collect();
+        let mut out = String::new();
+        for (i, c) in digits.iter().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(*c);
+        }
+        return if neg { format!("-{out}") } else { out };
+    }
+    let s = format!("{:.3}", v);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+impl LineChart {
+    fn bounds(&self) -> (f64, f64, f64, f64) {
+        let pts = self
+            .lines
+            .iter()
+            .chain(self.reference.iter())
+            .flat_map(|l| l.points.iter());
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for p in pts {
+            x0 = x0.min(p.x);
+            x1 = x1.max(p.x);
+            y0 = y0.min(p.lo.min(p.y));
+            y1 = y1.max(p.hi.max(p.y));
+        }
+        if self.y_from_zero {
+            y0 = y0.min(0.0);
+        }
+        (x0, x1, y0, y1)
+    }
+}
+
+impl Draw for LineChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(err)?;
+        let (x0, x1, y0, y1) = self.bounds();
+        let (x0, x1) = padded(x0, x1, self.log_x);
+        let (y0, y1) = padded(y0, y1, false);
+        let y0 = if self.y_from_zero { 0.0 } else { y0 };
+        let mut b = ChartBuilder::on(root);
+        b.caption(&self.title, font(TITLE_PX))
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(110);
+        macro_rules! body {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .x_desc(&self.x_label)
+                    .y_desc(&self.y_label)
+                    .axis_desc_style(font(LABEL_PX))
+                    .label_style(font(TICK_PX))
+                    .x_label_formatter(&|v| tick(*v))
+                    .y_label_formatter(&|v| tick(*v))
+                    .light_line_style(WHITE.mix(0.0))
+                    .bold_line_style(BLACK.mix(0.12))
+                    .draw()
+                    .map_err(err)?;
+                if let Some(r) = &self.reference {
+                    chart
+                        .draw_series(DashedLineSeries::new(
+                            r.points.iter().map(|p| (p.x, p.y)),
+                            10,
+                            8,
+                            BLACK.stroke_width(2),
+                        ))
+                        .map_err(err)?
+                        .label(r.label.clone())
+                        .legend(|(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 30, y)], BLACK.stroke_width(2))
+                        });
+                }
+                for l in &self.lines {
+                    let c = colour(l.style);
+                    let m = marker(l.style);
+                    let pts: Vec<(f64, f64)> = l.points.iter().map(|p| (p.x, p.y)).collect();
+                    let style = c.stroke_width(3);
+                    let anno = if l.dashed {
+                        chart
+                            .draw_series(DashedLineSeries::new(pts.clone(), 14, 8, style))
+                            .map_err(err)?
+                    } else {
+                        chart
+                            .draw_series(LineSeries::new(pts.clone(), style))
+                            .map_err(err)?
+                    };
+                    let dashed = l.dashed;
+                    anno.label(l.label.clone()).legend(move |(x, y)| {
+                        let line: DynElement<DB, (i32, i32)> = if dashed {
+                            plotters::element::DashedPathElement::new(
+                                vec![(x, y), (x + 30, y)],
+                                8,
+                                5,
+                                c.stroke_width(3),
+                            )
+                            .into_dyn()
+                        } else {
+                            PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(3))
+                                .into_dyn()
+                        };
+                        line
+                    });
+                    chart
+                        .draw_series(l.points.iter().filter(|p| p.hi > p.lo).map(|p| {
+                            ErrorBar::new_vertical(p.x, p.lo, p.y, p.hi, c.stroke_width(2), 14)
+                        }))
+                        .map_err(err)?;
+                    if !l.dashed {
+                        let f = c.filled();
+                        match m {
+                            Marker::Circle => chart
+                                .draw_series(pts.iter().map(|p| Circle::new(*p, 7, f)))
+                                .map(|_| ()),
+                            Marker::Triangle => chart
+                                .draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 9, f)))
+                                .map(|_| ()),
+                            Marker::Square => chart
+                                .draw_series(pts.iter().map(|p| {
+                                    EmptyElement::at(*p) + Rectangle::new([(-6, -6), (6, 6)], f)
+                                }))
+                                .map(|_| ()),
+                            Marker::Cross => chart
+                                .draw_series(
+                                    pts.iter().map(|p| Cross::new(*p, 7, c.stroke_width(3))),
+                                )
+                                .map(|_| ()),
+                            Marker::Diamond => chart
+                                .draw_series(pts.iter().map(|p| {
+                                    EmptyElement::at(*p)
+                                        + Polygon::new(vec![(0, -8), (8, 0), (0, 8), (-8, 0)], f)
+                                }))
+                                .map(|_| ()),
+                        }
+                        .map_err(err)?;
+                    }
+                }
+                chart
+                    .configure_series_labels()
+                    .label_font(font(LEGEND_PX))
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK.mix(0.4))
+                    .position(SeriesLabelPosition::UpperLeft)
+                    .draw()
+                    .map_err(err)?;
+            }};
+        }
+        if self.log_x {
+            body!(
+                b.build_cartesian_2d((x0..x1).log_scale(), y0..y1)
+                    .map_err(err)?
+            );
+        } else {
+            body!(b.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?);
+        }
+        Ok(())
+    }
+}
+
+impl Draw for StackedBars {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(err)?;
+        let n = self.bars.len().max(1);
+        let top = self
+            .bars
+            .iter()
+            .map(|(_, v)| v.iter().sum::<f64>())
+            .fold(0.0, f64::max)
+            * 1.25;
+        let top = if top > 0.0 { top } else { 1.0 };
+        let labels: Vec<String> = self.bars.iter().map(|(l, _)| l.clone()).collect();
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, font(TITLE_PX))
+            .margin(20)
+            .x_label_area_size(if n > 4 { 150 } else { 70 })
+            .y_label_area_size(110)
+            .build_cartesian_2d(0f64..n as f64, 0f64..top)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .y_desc(&self.y_label)
+            .axis_desc_style(font(LABEL_PX))
+            .label_style(font(TICK_PX))
+            .x_labels(n * 2 + 1)
+            .x_label_formatter(&|v| {
+                let k = v.floor() as usize;
+                if (v - k as f64 - 0.5).abs() < 1e-6 && k < labels.len() {
+                    labels[k].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .x_label_style(if n > 4 {
+                font(TICK_PX - 4).transform(FontTransform::Rotate90)
+            } else {
+                font(TICK_PX)
+            })
+            .y_label_formatter(&|v| tick(*v))
+            .bold_line_style(BLACK.mix(0.12))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(err)?;
+        for (si, (name, c)) in self.segments.iter().enumerate() {
+            let c = *c;
+            chart
+                .draw_series(self.bars.iter().enumerate().map(|(i, (_, v))| {
+                    let base: f64 = v[..si].iter().sum();
+                    Rectangle::new(
+                        [(i as f64 + 0.15, base), (i as f64 + 0.85, base + v[si])],
+                        c.filled(),
+                    )
+                }))
+                .map_err(err)?
+                .label(name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], c.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .label_font(font(LEGEND_PX))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    }
+}
+
+impl Draw for Gantt {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(err)?;
+        let end = self.spans.iter().map(|s| s.2).fold(0.0, f64::max).max(1e-6);
+        let rows = self.rows.len().max(1);
+        let labels = self.rows.clone();
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, font(TITLE_PX))
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(150)
+            .build_cartesian_2d(0f64..end * 1.02, 0f64..rows as f64 + 1.2)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc("time since the run started (s)")
+            .axis_desc_style(font(LABEL_PX))
+            .label_style(font(TICK_PX))
+            .y_labels(rows * 2 + 3)
+            .y_label_formatter(&|v| {
+                // Row 0 is drawn at the top.
+                let k = v.floor() as usize;
+                if (v - k as f64 - 0.5).abs() < 1e-6 && k < labels.len() {
+                    labels[labels.len() - 1 - k].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .x_label_formatter(&|v| tick(*v))
+            .bold_line_style(BLACK.mix(0.12))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(err)?;
+        for (si, (name, c)) in self.segments.iter().enumerate() {
+            let c = *c;
+            chart
+                .draw_series(
+                    self.spans
+                        .iter()
+                        .filter(|s| s.3 == si)
+                        .map(|&(row, a, b, _)| {
+                            let y = (rows - 1 - row) as f64;
+                            Rectangle::new([(a, y + 0.15), (b, y + 0.85)], c.filled())
+                        }),
+                )
+                .map_err(err)?
+                .label(name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], c.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .label_font(font(LEGEND_PX))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    }
+}
+
+impl Draw for Heatmap {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(err)?;
+        let (nx, ny) = (self.x_ticks.len().max(1), self.y_ticks.len().max(1));
+        let vals: Vec<f64> = self.values.iter().flatten().flatten().copied().collect();
+        let (lo, hi) = (
+            vals.iter().copied().fold(f64::INFINITY, f64::min),
+            vals.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        );
+        let best = self
+            .values
+            .iter()
+            .enumerate()
+            .flat_map(|(y, r)| {
+                r.iter()
+                    .enumerate()
+                    .filter_map(move |(x, v)| v.map(|v| (x, y, v)))
+            })
+            .max_by(|a, b| a.2.total_cmp(&b.2));
+        let (xt, yt) = (self.x_ticks.clone(), self.y_ticks.clone());
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, font(TITLE_PX))
+            .margin(20)
+            .x_label_area_size(80)
+            .y_label_area_size(110)
+            .build_cartesian_2d(0f64..nx as f64, 0f64..ny as f64)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .axis_desc_style(font(LABEL_PX))
+            .label_style(font(TICK_PX))
+            .x_labels(nx * 2 + 1)
+            .y_labels(ny * 2 + 1)
+            .x_label_formatter(&|v| {
+                let k = v.floor() as usize;
+                if (v - k as f64 - 0.5).abs() < 1e-6 && k < xt.len() {
+                    xt[k].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v| {
+                let k = v.floor() as usize;
+                if (v - k as f64 - 0.5).abs() < 1e-6 && k < yt.len() {
+                    yt[k].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .draw()
+            .map_err(err)?;
+        // Sequential blue scale (light = low), readable in grey-scale too.
+        let shade = |v: f64| {
+            let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
+            RGBColor(
+                (235.0 - 200.0 * t) as u8,
+                (243.0 - 150.0 * t) as u8,
+                (250.0 - 90.0 * t) as u8,
+            )
+        };
+        for (y, row) in self.values.iter().enumerate() {
+            for (x, v) in row.iter().enumerate() {
+                let (x0, y0) = (x as f64, y as f64);
+                let Some(v) = v else { continue };
+                let c = shade(*v);
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x0 + 0.02, y0 + 0.02), (x0 + 0.98, y0 + 0.98)],
+                        c.filled(),
+                    )))
+                    .map_err(err)?;
+                let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
+                let text_c = if t > 0.55 { WHITE } else { BLACK };
+                let star = if best.is_some_and(|b| b.0 == x && b.1 == y) {
+                    "★ "
+                } else {
+                    ""
+                };
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("{star}{}", tick(v.round())),
+                        (x0 + 0.5, y0 + 0.5),
+                        font(TICK_PX)
+                            .color(&text_c)
+                            .pos(plotters::style::text_anchor::Pos::new(
+                                plotters::style::text_anchor::HPos::Center,
+                                plotters::style::text_anchor::VPos::Center,
+                            )),
+                    )))
+                    .map_err(err)?;
+            }
+        }
+        if let Some((x, y, _)) = best {
+            let (x0, y0) = (x as f64, y as f64);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x0 + 0.03, y0 + 0.03), (x0 + 0.97, y0 + 0.97)],
+                    BLACK.stroke_width(4),
+                )))
+                .map_err(err)?;
+        }
+        root.draw(&Text::new(
+            format!("cells: {} (★ best)", self.unit),
+            (SIZE.0 as i32 - 420, SIZE.1 as i32 - 30),
+            font(LEGEND_PX),
+        ))
+        .map_err(err)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_plain() {
+        assert_eq!(tick(1000.0), "1,000");
+        assert_eq!(tick(1234567.0), "1,234,567");
+        assert_eq!(tick(0.5), "0.5");
+        assert_eq!(tick(2.0), "2");
+        assert_eq!(tick(-1500.0), "-1,500");
+    }
+}

@@ -1,0 +1,285 @@
+//! Figures: each chart is one module that prepares its series from a
+//! [`Report`] (pure, tested) and hands them to one of the shapes in
+//! [`draw`]. Charts the data do not support are skipped with the reason,
+//! which the report states.
+
+pub mod batch;
+pub mod draw;
+pub mod efficiency;
+pub mod heatmap;
+pub mod phases;
+pub mod simcompare;
+pub mod speedup;
+pub mod style;
+pub mod timeline;
+pub mod volume;
+
+use crate::analysis::ConfigSummary;
+use crate::report::{Figure, Report};
+use anyhow::{Context, Result};
+use std::path::Path;
+
+/// What a chart module prepares: the chart and a caption stating what the
+/// data show; or, as the error, why the chart does not fit this sweep.
+pub type Prepared<C> = std::result::Result<(C, String), String>;
+
+/// Renders every chart the data support into `results_dir/plots` (PNG and
+/// SVG) and returns the figure list for the report.
+pub fn render_all(report: &Report, results_dir: &Path) -> Result<Vec<Figure>> {
+    let dir = results_dir.join("plots");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create '{}'", dir.display()))?;
+    let mut figs = Vec::new();
+    macro_rules! chart {
+        ($name:expr, $title:expr, $prep:expr) => {
+            figs.push(match $prep {
+                Ok((c, caption)) => {
+                    draw::save(&c, &dir, $name)?;
+                    Figure {
+                        name: $name.into(),
+                        title: $title.into(),
+                        caption: Some(caption),
+                        skipped: None,
+                    }
+                }
+                Err(why) => Figure {
+                    name: $name.into(),
+                    title: $title.into(),
+                    caption: None,
+                    skipped: Some(why),
+                },
+            })
+        };
+    }
+    chart!("speedup", "Speedup vs workers", speedup::prepare(report));
+    chart!(
+        "efficiency",
+        "Efficiency vs workers",
+        efficiency::prepare(report)
+    );
+    chart!(
+        "throughput-vs-batch",
+        "Throughput vs batch size",
+        batch::prepare(report)
+    );
+    chart!(
+        "overhead-vs-volume",
+        "Overhead vs volume",
+        volume::prepare(report)
+    );
+    chart!(
+        "time-breakdown",
+        "Where the time goes",
+        phases::prepare(report)
+    );
+    chart!(
+        "timeline",
+        "Worker timeline",
+        timeline::prepare(report, results_dir)
+    );
+    chart!(
+        "heatmap",
+        "Throughput over workers × batch size",
+        heatmap::prepare(report)
+    );
+    Ok(figs)
+}
+
+/// Summaries with measurements, the ones every chart draws from.
+pub(crate) fn measured(r: &Report) -> Vec<&ConfigSummary> {
+    r.summaries.iter().filter(|s| s.wall_s.is_some()).collect()
+}
+
+/// The fields a line can be told apart by, in label order.
+pub(crate) fn facets(s: &ConfigSummary) -> [(&'static str, String); 7] {
+    [
+        ("engine", s.engine.clone()),
+        ("method", s.method.clone()),
+        ("lock", s.lock.clone()),
+        ("schedule", s.schedule.clone()),
+        ("overhead", s.overhead.clone()),
+        ("batch", format!("batch {}", s.batch_size)),
+        ("records", format!("{} rec", s.records)),
+    ]
+}
+
+/// Labels lines by the facets that differ between them (all equal: the
+/// engine and lock model).
+pub(crate) fn labels(members: &[&ConfigSummary]) -> Vec<String> {
+    let all: Vec<_> = members.iter().map(|s| facets(s)).collect();
+    let varying: Vec<usize> = (0..7)
+        .filter(|&i| all.iter().any(|f| f[i].1 != all[0][i].1))
+        .collect();
+    let varying = if varying.is_empty() {
+        vec![0, 2]
+    } else {
+        varying
+    };
+    all.iter()
+        .map(|f| {
+            varying
+                .iter()
+                .map(|&i| f[i].1.clone())
+                .filter(|v| v != "-")
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// At most this many lines per chart, so it stays readable.
+pub const MAX_LINES: usize = 7;
+
+#[cfg(test)]
+pub(crate) mod testdata {
+    //! A hand-made report with known numbers for the chart preparation
+    //! tests: sqlite, native, workers 1/2/4 × batch 100/1000, two record
+    //! counts, no failures.
+    use crate::analysis::summarize;
+    use crate::analysis::summary::tests::{run, spec};
+    use crate::report::{Environment, Report};
+
+    pub fn report() -> Report {
+        let mut configs = Vec::new();
+        let mut runs = Vec::new();
+        for records in [100u64, 10_000] {
+            for batch in [100usize, 1000] {
+                let base = format!("r{records}/sqlite/bulk/b{batch}/w1");
+                for workers in [1usize, 2, 4] {
+                    let id = if workers == 1 {
+                        base.clone()
+                    } else {
+                        format!("r{records}/g/b{batch}/w{workers}")
+                    };
+                    let mut c = spec(&id, workers, &base);
+                    c.data.records = records;
+                    c.run.batch_size = batch;
+                    c.group = if workers == 1 {
+                        String::new()
+                    } else {
+                        format!("r{records}/g/b{batch}")
+                    };
+                    // Small data: pool costs eat the gain; large data: 1.5× per doubling.
+                    let t1 = records as f64 / 1000.0 + 0.1;
+                    let wall = if records == 100 {
+                        t1 * (1.0 + 0.2 * workers as f64)
+                    } else {
+                        t1 / 1.5f64.powf((workers as f64).log2())
+                    };
+                    let wall = if batch == 100 { wall * 1.2 } else { wall };
+                    for rep in 0..3 {
+                        let mut r = run(
+                            &c,
+                            rep,
+                            wall * (1.0 + 0.01 * rep as f64),
+                            wall * workers as f64,
+                            0.2 * wall * (workers - 1) as f64,
+                        );
+                        if let Some(res) = r.result.as_mut() {
+                            res.records_in = records;
+                            res.records_per_s = records as f64 / res.wall_s;
+                        }
+                        runs.push(r);
+                    }
+                    configs.push(c);
+                }
+            }
+        }
+        let (summaries, warnings) = summarize(&configs, &runs);
+        let scenario = crate::scenario::parse(
+            "name = \"charts\"\n[data]\nrecords = [100]\n[sweep]\nworkers = [1]\n",
+            std::path::Path::new("t.toml"),
+            &[],
+        )
+        .unwrap();
+        let fits = crate::analysis::fit::fit_groups(&summaries, &runs);
+        Report {
+            scenario,
+            environment: Environment::fixed(),
+            configs,
+            summaries,
+            runs,
+            warnings,
+            figures: vec![],
+            simulated: false,
+            fits,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::draw::{Draw, render_rgb};
+    use super::style::SIZE;
+
+    /// Fraction of non-white pixels and number of distinct colours.
+    fn content<C: Draw>(c: &C) -> (f64, usize) {
+        let buf = render_rgb(c).unwrap();
+        assert_eq!(buf.len(), (SIZE.0 * SIZE.1 * 3) as usize);
+        let px: Vec<&[u8]> = buf.chunks(3).collect();
+        let ink =
+            px.iter().filter(|p| p.iter().any(|&b| b != 255)).count() as f64 / px.len() as f64;
+        let mut colours: Vec<&[u8]> = px.clone();
+        colours.sort();
+        colours.dedup();
+        (ink, colours.len())
+    }
+
+    #[test]
+    fn every_chart_renders_non_trivial_content() {
+        let r = super::testdata::report();
+        let checks = [
+            content(&super::speedup::prepare(&r).unwrap().0),
+            content(&super::efficiency::prepare(&r).unwrap().0),
+            content(&super::batch::prepare(&r).unwrap().0),
+            content(&super::volume::prepare(&r).unwrap().0),
+            content(&super::phases::prepare(&r).unwrap().0),
+            content(&super::heatmap::prepare(&r).unwrap().0),
+            content(
+                &super::timeline::from_events(
+                    &[crate::run::TimelineEvent {
+                        worker: 0,
+                        batch: None,
+                        phase: crate::run::Phase::Parse,
+                        start_s: 0.0,
+                        end_s: 1.0,
+                    }],
+                    1,
+                    "t",
+                )
+                .0,
+            ),
+        ];
+        for (i, (ink, colours)) in checks.iter().enumerate() {
+            assert!(
+                *ink > 0.02 && *ink < 0.9,
+                "chart {i}: {ink} of the pixels inked"
+            );
+            assert!(*colours > 8, "chart {i}: only {colours} colours");
+        }
+    }
+
+    #[test]
+    fn charts_the_data_cannot_support_are_skipped_with_a_reason() {
+        let mut r = super::testdata::report();
+        r.summaries
+            .retain(|s| s.records == 100 && s.batch_size == 100);
+        assert!(
+            super::batch::prepare(&r)
+                .unwrap_err()
+                .contains("1 batch size")
+        );
+        assert!(
+            super::volume::prepare(&r)
+                .unwrap_err()
+                .contains("1 record count")
+        );
+        assert!(
+            super::heatmap::prepare(&r)
+                .unwrap_err()
+                .contains("2 batch sizes")
+        );
+        r.summaries.clear();
+        assert!(super::speedup::prepare(&r).is_err());
+        assert!(super::phases::prepare(&r).is_err());
+    }
+}

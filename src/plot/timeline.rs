@@ -1,0 +1,137 @@
+//! Chart 6: a worker timeline (Gantt chart) of one run, a row per worker
+//! (and the single writer), a colour per phase, so who waited on whom is
+//! visible. The run is the first measured repetition of the configuration
+//! with the most workers (the most waiting among those).
+
+use super::draw::Gantt;
+use super::style::phase_colour;
+use super::{Prepared, measured};
+use crate::report::Report;
+use crate::run::{Phase, TimelineEvent};
+use std::path::Path;
+
+pub fn prepare(r: &Report, results_dir: &Path) -> Prepared<Gantt> {
+    let mut m: Vec<_> = measured(r).into_iter().filter(|s| s.workers > 1).collect();
+    m.sort_by(|a, b| {
+        b.workers
+            .cmp(&a.workers)
+            .then(b.phases.wait_s.total_cmp(&a.phases.wait_s))
+    });
+    let Some(s) = m.first() else {
+        return Err("no multi-worker configuration".into());
+    };
+    let spec = r
+        .configs
+        .iter()
+        .find(|c| c.id == s.id)
+        .ok_or("configuration missing from results")?;
+    let file = results_dir
+        .join("timelines")
+        .join(crate::experiment::runner::timeline_file(spec));
+    let bytes = std::fs::read(&file)
+        .map_err(|e| format!("no timeline for {} ({}: {e})", s.id, file.display()))?;
+    let events: Vec<TimelineEvent> =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+    let (gantt, caption) = from_events(
+        &events,
+        s.workers,
+        &format!("{} ({})", s.label(), r.scenario.name),
+    );
+    Ok((gantt, caption))
+}
+
+/// Builds the chart from raw events (pure).
+pub fn from_events(events: &[TimelineEvent], workers: usize, what: &str) -> (Gantt, String) {
+    let has_writer = events.iter().any(|e| e.worker as usize >= workers);
+    let mut rows: Vec<String> = (0..workers).map(|w| format!("worker {w}")).collect();
+    if has_writer {
+        rows.push("writer".into());
+    }
+    let seg = |p: Phase| Phase::ALL.iter().position(|x| *x == p).expect("phase");
+    let spans: Vec<(usize, f64, f64, usize)> = events
+        .iter()
+        .filter(|e| e.end_s > e.start_s)
+        .map(|e| {
+            (
+                (e.worker as usize).min(rows.len() - 1),
+                e.start_s,
+                e.end_s,
+                seg(e.phase),
+            )
+        })
+        .collect();
+    let mut total = [0.0f64; 5];
+    let mut worker_total = 0.0;
+    for e in events.iter().filter(|e| (e.worker as usize) < workers) {
+        total[seg(e.phase)] += e.end_s - e.start_s;
+        worker_total += e.end_s - e.start_s;
+    }
+    let pct = |p: Phase| {
+        if worker_total > 0.0 {
+            100.0 * total[seg(p)] / worker_total
+        } else {
+            0.0
+        }
+    };
+    let caption = format!(
+        "One run of {what}: workers spent {:.0}% of their time parsing, {:.0}% inserting, {:.0}% waiting for the lock or queue, {:.0}% in pool overhead and {:.0}% idle.",
+        pct(Phase::Parse),
+        pct(Phase::Insert),
+        pct(Phase::Wait),
+        pct(Phase::Overhead),
+        pct(Phase::Idle)
+    );
+    let gantt = Gantt {
+        title: format!("Worker timeline: {what}"),
+        rows,
+        spans,
+        segments: Phase::ALL
+            .iter()
+            .map(|p| {
+                (
+                    if *p == Phase::Wait {
+                        "lock/queue wait".into()
+                    } else {
+                        p.name().to_string()
+                    },
+                    phase_colour(*p),
+                )
+            })
+            .collect(),
+    };
+    (gantt, caption)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(worker: u32, phase: Phase, a: f64, b: f64) -> TimelineEvent {
+        TimelineEvent {
+            worker,
+            batch: Some(0),
+            phase,
+            start_s: a,
+            end_s: b,
+        }
+    }
+
+    #[test]
+    fn rows_spans_and_shares() {
+        let events = vec![
+            ev(0, Phase::Parse, 0.0, 1.0),
+            ev(0, Phase::Insert, 1.0, 2.0),
+            ev(1, Phase::Parse, 0.0, 1.0),
+            ev(1, Phase::Wait, 1.0, 2.0),
+            ev(2, Phase::Insert, 1.0, 1.5),
+        ];
+        let (g, caption) = from_events(&events, 2, "test");
+        assert_eq!(g.rows, vec!["worker 0", "worker 1", "writer"]);
+        assert_eq!(g.spans.len(), 5);
+        assert_eq!(g.spans[4].0, 2);
+        assert!(
+            caption.contains("50% of their time parsing, 25% inserting, 25% waiting"),
+            "{caption}"
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! Where the results were measured: versions, CPU, cores, memory, OS and
+//! date, read from the machine (Linux /proc) at the end of a run.
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Environment {
+    pub ingestlab_version: String,
+    /// Engine name and version as each engine reports itself.
+    pub engines: Vec<String>,
+    pub cpu_model: String,
+    pub cores: usize,
+    pub memory_bytes: u64,
+    pub os: String,
+    /// RFC 3339, UTC.
+    pub date: String,
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn field<'a>(text: &'a str, key: &str, sep: char) -> Option<&'a str> {
+    text.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_once(sep))
+        .map(|(_, v)| v.trim())
+}
+
+impl Environment {
+    /// Reads this machine's description; `engines` come from the runs.
+    pub fn capture(engines: Vec<String>) -> Self {
+        let cpuinfo = read("/proc/cpuinfo");
+        let meminfo = read("/proc/meminfo");
+        let os_release = read("/etc/os-release");
+        let os_name = field(&os_release, "PRETTY_NAME", '=')
+            .unwrap_or(std::env::consts::OS)
+            .trim_matches('"')
+            .to_string();
+        let kernel = read("/proc/sys/kernel/osrelease").trim().to_string();
+        Environment {
+            ingestlab_version: env!("CARGO_PKG_VERSION").into(),
+            engines,
+            cpu_model: field(&cpuinfo, "model name", ':')
+                .unwrap_or("unknown")
+                .to_string(),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            memory_bytes: field(&meminfo, "MemTotal", ':')
+                .and_then(|v| v.trim_end_matches("kB").trim().parse::<u64>().ok())
+                .map_or(0, |kb| kb * 1024),
+            os: if kernel.is_empty() {
+                os_name
+            } else {
+                format!("{os_name} (Linux {kernel})")
+            },
+            date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn fixed() -> Self {
+        Environment {
+            ingestlab_version: "0.0.0-test".into(),
+            engines: vec!["sqlite 3.0.0".into()],
+            cpu_model: "Test CPU".into(),
+            cores: 2,
+            memory_bytes: 8 << 30,
+            os: "TestOS".into(),
+            date: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn captures_this_machine() {
+        let e = super::Environment::capture(vec![]);
+        assert!(e.cores >= 1);
+        assert!(e.date.ends_with('Z') && e.date.len() == 20, "{}", e.date);
+        assert!(e.memory_bytes > 0);
+    }
+}

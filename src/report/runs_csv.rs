@@ -1,0 +1,107 @@
+//! `runs.csv`: one row per run with every measured field.
+
+use super::{Exporter, Report};
+use crate::run::RunResult;
+use anyhow::Result;
+
+pub struct RunsCsv;
+
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    config_id: &'a str,
+    rep: usize,
+    failed: bool,
+    error: &'a str,
+    simulated: bool,
+    engine: &'a str,
+    method: &'a str,
+    lock: &'a str,
+    schedule: &'a str,
+    overhead: &'a str,
+    workers: usize,
+    batch_size: usize,
+    records_in: u64,
+    rows_out: u64,
+    quarantined: u64,
+    wall_s: f64,
+    records_per_s: f64,
+    records_per_min: f64,
+    overhead_s: f64,
+    parse_s: f64,
+    wait_s: f64,
+    insert_s: f64,
+    idle_s: f64,
+    batch_time_sum_s: f64,
+    busy_fraction: f64,
+    busy_retries: u64,
+    peak_rss_bytes: u64,
+    connections_opened: u64,
+    verified: bool,
+}
+
+impl Exporter for RunsCsv {
+    fn file_name(&self) -> &'static str {
+        "runs.csv"
+    }
+    fn render(&self, report: &Report) -> Result<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for run in &report.runs {
+            // A run that errored before producing a result still gets a
+            // row, with its configuration and error and no measurements.
+            let spec = report
+                .configs
+                .iter()
+                .find(|c| c.id == run.config_id)
+                .map(|c| &c.run);
+            let Some(c) = run.result.as_ref().map(|r| &r.config).or(spec) else {
+                continue;
+            };
+            let r = run.result.as_ref();
+            let m = |f: fn(&RunResult) -> f64| r.map_or(0.0, f);
+            let n = |f: fn(&RunResult) -> u64| r.map_or(0, f);
+            w.serialize(Row {
+                config_id: &run.config_id,
+                rep: run.rep,
+                failed: run.failed,
+                error: run.error.as_deref().unwrap_or(""),
+                simulated: r.is_some_and(|r| r.simulated),
+                engine: c.backend.engine.name(),
+                method: c.backend.method.name(),
+                lock: c.lock.name(),
+                schedule: c.schedule.name(),
+                overhead: &c.overhead.preset,
+                workers: c.workers,
+                batch_size: c.batch_size,
+                records_in: n(|r| r.records_in),
+                rows_out: n(|r| r.rows_out),
+                quarantined: n(|r| r.quarantined),
+                wall_s: m(|r| r.wall_s),
+                records_per_s: m(|r| r.records_per_s),
+                records_per_min: m(|r| r.records_per_min),
+                overhead_s: m(|r| r.phases.overhead_s),
+                parse_s: m(|r| r.phases.parse_s),
+                wait_s: m(|r| r.phases.wait_s),
+                insert_s: m(|r| r.phases.insert_s),
+                idle_s: m(|r| r.phases.idle_s),
+                batch_time_sum_s: m(|r| r.batch_time_sum_s),
+                busy_fraction: m(|r| r.busy_fraction()),
+                busy_retries: n(|r| r.busy_retries),
+                peak_rss_bytes: n(|r| r.peak_rss_bytes),
+                connections_opened: n(|r| r.connections_opened),
+                verified: r.is_some_and(|r| r.verification.passed),
+            })?;
+        }
+        Ok(w.into_inner()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot() {
+        let bytes = RunsCsv.render(&super::super::fixture::report()).unwrap();
+        insta::assert_snapshot!(String::from_utf8(bytes).unwrap());
+    }
+}

@@ -1,0 +1,178 @@
+//! `ingestlab calibrate`: measures on this machine what the simulator
+//! needs — parse cost per record by size, write cost per batch as a
+//! function of its rows for each engine and insert method, connection cost,
+//! and what a second concurrent writer costs the first.
+
+use super::model::{CostModel, ParseCost, WriteCost};
+use crate::analysis::stats::{median, quantile_sorted};
+use crate::backend::{self, BackendOptions, Engine, InsertMethod};
+use crate::data::AppRecord;
+use crate::data::generate::{GenOptions, Generator};
+use crate::data::parse::parse_record;
+use anyhow::Result;
+use std::path::Path;
+use std::time::Instant;
+
+/// Least squares y = a + b x.
+pub fn linear_fit(xs: &[f64], ys: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+    let sxy: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    (my - b * mx, b)
+}
+
+fn parse_cost(raw: &[String]) -> ParseCost {
+    // Best of three timings per record, to keep scheduler noise out.
+    let mut best = vec![f64::INFINITY; raw.len()];
+    for _ in 0..3 {
+        for (i, r) in raw.iter().enumerate() {
+            let t = Instant::now();
+            let _ = std::hint::black_box(parse_record(r.as_bytes()));
+            best[i] = best[i].min(t.elapsed().as_secs_f64());
+        }
+    }
+    let kb: Vec<f64> = raw.iter().map(|r| r.len() as f64 / 1024.0).collect();
+    let (a, b) = linear_fit(&kb, &best);
+    let (a, b) = (a.max(0.0), b.max(0.0));
+    let mut ratio: Vec<f64> = kb
+        .iter()
+        .zip(&best)
+        .map(|(k, t)| t / (a + b * k).max(1e-12))
+        .collect();
+    ratio.sort_by(f64::total_cmp);
+    // Trim the extreme 1% (page faults, preemption) out of the spread.
+    let noise = (0..=20)
+        .map(|i| quantile_sorted(&ratio, 0.01 + 0.98 * i as f64 / 20.0))
+        .collect();
+    ParseCost {
+        base_s: a,
+        per_kb_s: b,
+        noise,
+    }
+}
+
+fn write_cost(
+    dir: &Path,
+    engine: Engine,
+    method: InsertMethod,
+    rows: &[AppRecord],
+) -> Result<WriteCost> {
+    let opts = BackendOptions {
+        engine,
+        method,
+        ..Default::default()
+    };
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    let mut connect = Vec::new();
+    for batch in [10usize, 100, 1000] {
+        let path = dir.join(format!("cal-{engine}-{}-{batch}", method.name()));
+        let db = backend::create(&path, &opts)?;
+        let t = Instant::now();
+        let mut c = db.connect()?;
+        connect.push(t.elapsed().as_secs_f64());
+        let mut times = Vec::new();
+        for chunk in rows.chunks(batch).filter(|c| c.len() == batch) {
+            let t = Instant::now();
+            c.begin()?;
+            c.insert_rows(chunk)?;
+            c.commit()?;
+            times.push(t.elapsed().as_secs_f64());
+        }
+        xs.push(batch as f64);
+        ys.push(median(&times));
+        drop(c);
+        drop(db);
+        backend::remove_db_files(&path);
+    }
+    let (per_batch, per_row) = linear_fit(&xs, &ys);
+    // Two writers at once against one alone, each with its own connection.
+    let half = &rows[..rows.len() / 2];
+    let other = &rows[rows.len() / 2..];
+    let timed = |sets: &[&[AppRecord]]| -> Result<f64> {
+        let path = dir.join(format!("cal2-{engine}-{}", method.name()));
+        let db = backend::create(&path, &opts)?;
+        let conns = sets
+            .iter()
+            .map(|_| db.connect())
+            .collect::<Result<Vec<_>>>()?;
+        let t = Instant::now();
+        std::thread::scope(|s| -> Result<()> {
+            let hs: Vec<_> = conns
+                .into_iter()
+                .zip(sets)
+                .map(|(mut c, set)| {
+                    s.spawn(move || -> Result<()> {
+                        for chunk in set.chunks(100) {
+                            c.begin()?;
+                            c.insert_rows(chunk)?;
+                            c.commit()?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            for h in hs {
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("calibration writer panicked"))??;
+            }
+            Ok(())
+        })?;
+        let secs = t.elapsed().as_secs_f64();
+        backend::remove_db_files(&path);
+        Ok(secs)
+    };
+    let alone = timed(&[half])?;
+    let together = timed(&[half, other])?;
+    Ok(WriteCost {
+        engine,
+        method,
+        per_batch_s: per_batch.max(0.0),
+        per_row_s: per_row.max(0.0),
+        second_writer_factor: (together / alone).clamp(1.0, 2.0),
+        connect_s: median(&connect),
+    })
+}
+
+/// Measures the cost model on `records` generated records.
+pub fn calibrate(records: u64) -> Result<CostModel> {
+    let dir = tempfile::tempdir()?;
+    let mut g = Generator::new(GenOptions {
+        records: records.max(2000),
+        ..Default::default()
+    });
+    let raw: Vec<String> = std::iter::from_fn(|| g.next_record())
+        .map(|r| r.xml)
+        .collect();
+    let parse = parse_cost(&raw);
+    let rows: Vec<AppRecord> = raw
+        .iter()
+        .filter_map(|r| parse_record(r.as_bytes()).ok())
+        .collect();
+    let mut writes = Vec::new();
+    for engine in Engine::ALL {
+        for method in [InsertMethod::Bulk, InsertMethod::Insert] {
+            writes.push(write_cost(dir.path(), engine, method, &rows)?);
+        }
+    }
+    let env = crate::report::Environment::capture(vec![]);
+    Ok(CostModel {
+        cpu_model: env.cpu_model,
+        cores: env.cores,
+        date: env.date,
+        ingestlab_version: env.ingestlab_version,
+        parse,
+        writes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn linear_fit_known_answer() {
+        let (a, b) = super::linear_fit(&[1.0, 2.0, 3.0], &[5.0, 7.0, 9.0]);
+        assert!((a - 3.0).abs() < 1e-12 && (b - 2.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,696 @@
+//! A discrete-event simulation of one ingestion run in virtual time: the
+//! same plan of batches, schedule, lock model, pool overhead and number of
+//! cores as a measured run, with costs from the calibrated [`CostModel`].
+//! It produces the same [`RunResult`] (marked simulated) and timeline.
+//!
+//! Resources are FIFO queues: the cores (a counting resource: parsing and
+//! inserting need one, sleeping pool costs do not), the write lock
+//! (SQLite's engine lock, a global mutex or a shared connection), the pool
+//! coordinator (dispatch is paid one batch at a time), and the single
+//! writer's bounded queue. DuckDB's native writers share the table and slow
+//! each other by the calibrated second-writer factor.
+
+use super::model::{CostModel, WriteCost};
+use crate::backend::Engine;
+use crate::run::config::{LockModel, RunConfig, Schedule};
+use crate::run::ingest::{BatchRange, RunOutput, dynamic_plan, static_plan};
+use crate::run::result::{Phase, PhaseTimes, RunResult, TimelineEvent, Verification, WorkerStats};
+use anyhow::Result;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// The data a simulated run ingests: a record count and record sizes to
+/// draw from (a sample of the generator's output).
+pub struct SimData<'a> {
+    pub records: u64,
+    pub sizes_kb: &'a [f64],
+    /// Fraction of records that end up quarantined (malformed + duplicates).
+    pub bad_fraction: f64,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+struct Ev(f64, usize);
+impl Eq for Ev {}
+impl Ord for Ev {
+    // Earliest first (BinaryHeap is a max-heap); ties by entity number so
+    // the simulation is deterministic.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
+    }
+}
+impl PartialOrd for Ev {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// A FIFO resource with `capacity` units.
+struct Resource {
+    capacity: usize,
+    in_use: usize,
+    waiters: VecDeque<usize>,
+}
+
+impl Resource {
+    fn new(capacity: usize) -> Self {
+        Resource {
+            capacity,
+            in_use: 0,
+            waiters: VecDeque::new(),
+        }
+    }
+    /// True when granted now; otherwise the entity waits in line.
+    fn acquire(&mut self, who: usize) -> bool {
+        if self.in_use < self.capacity {
+            self.in_use += 1;
+            true
+        } else {
+            self.waiters.push_back(who);
+            false
+        }
+    }
+    /// Releases one unit; returns the waiter that gets it now, if any.
+    fn release(&mut self) -> Option<usize> {
+        match self.waiters.pop_front() {
+            Some(w) => Some(w),
+            None => {
+                self.in_use -= 1;
+                None
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Stage {
+    Start,
+    NextBatch,
+    Dispatch,
+    DispatchDone,
+    Parse,
+    ParseDone,
+    Write,
+    InsertCore,
+    InsertDone,
+    Done,
+    /// The single writer, looking for a batch.
+    WriterTake,
+    WriterDone,
+}
+
+struct Entity {
+    stage: Stage,
+    /// When the current request began (for wait accounting).
+    since: f64,
+    batch: Option<BatchRange>,
+    batch_start: f64,
+    /// When the write lock was granted (start of the insert phase).
+    insert_start: f64,
+    next_static: usize,
+    stats: WorkerStats,
+    events: Vec<TimelineEvent>,
+    done_at: f64,
+    /// Rows of the batch being written by the writer.
+    writer_rows: u64,
+}
+
+struct Sim<'a> {
+    cfg: &'a RunConfig,
+    write: &'a WriteCost,
+    model: &'a CostModel,
+    data: &'a SimData<'a>,
+    rng: ChaCha8Rng,
+    heap: BinaryHeap<Ev>,
+    ents: Vec<Entity>,
+    cores: Resource,
+    lock: Resource,
+    coordinator: Resource,
+    /// Single-writer queue: rows of queued batches; senders blocked on it.
+    queue: VecDeque<u64>,
+    blocked_senders: VecDeque<usize>,
+    writer_idle: bool,
+    plans: Option<Vec<Vec<BatchRange>>>,
+    all: Vec<BatchRange>,
+    cursor: usize,
+    active_writes: Vec<f64>,
+    workers_left: usize,
+    events: u64,
+}
+
+impl Sim<'_> {
+    fn record(&mut self, e: usize, phase: Phase, batch: Option<u32>, a: f64, b: f64) {
+        let ent = &mut self.ents[e];
+        ent.stats.phases.add(phase, (b - a).max(0.0));
+        if self.cfg.timeline && b > a {
+            ent.events.push(TimelineEvent {
+                worker: e as u32,
+                batch,
+                phase,
+                start_s: a,
+                end_s: b,
+            });
+        }
+    }
+
+    fn at(&mut self, t: f64, e: usize, stage: Stage) {
+        self.ents[e].stage = stage;
+        self.heap.push(Ev(t, e));
+    }
+
+    fn pooled(&self) -> bool {
+        self.cfg.workers > 1
+    }
+
+    fn exclusive(&self) -> bool {
+        self.pooled()
+            && match self.cfg.lock {
+                LockModel::Native => self.write.engine == Engine::Sqlite,
+                LockModel::GlobalMutex | LockModel::SharedConnection => true,
+                LockModel::SingleWriter => false,
+            }
+    }
+
+    fn parse_cost(&mut self, b: BatchRange) -> f64 {
+        let p = &self.model.parse;
+        let mut total = 0.0;
+        for _ in b.start..b.end {
+            let kb = self.data.sizes_kb[self.rng.random_range(0..self.data.sizes_kb.len())];
+            let u: f64 = self.rng.random::<f64>() * (p.noise.len() - 1) as f64;
+            let k = (u.floor() as usize).min(p.noise.len() - 2);
+            let noise = p.noise[k] + (p.noise[k + 1] - p.noise[k]) * (u - k as f64);
+            total += (p.base_s + p.per_kb_s * kb) * noise;
+        }
+        total
+    }
+
+    fn insert_cost(&mut self, rows: u64, t: f64) -> f64 {
+        let base = self.write.per_batch_s + self.write.per_row_s * rows as f64;
+        // DuckDB's native writers share the table: each concurrent writer
+        // slows the others by the calibrated factor.
+        if self.pooled() && self.cfg.lock == LockModel::Native && !self.exclusive() {
+            self.active_writes.retain(|&end| end > t);
+            let k = self.active_writes.len() as f64;
+            base * (1.0 + (self.write.second_writer_factor - 1.0) * k)
+        } else {
+            base
+        }
+    }
+
+    fn next_batch(&mut self, e: usize) -> Option<BatchRange> {
+        match &self.plans {
+            Some(p) => {
+                let b = p[e].get(self.ents[e].next_static).copied();
+                self.ents[e].next_static += 1;
+                b
+            }
+            None => {
+                let b = self.all.get(self.cursor).copied();
+                self.cursor += 1;
+                b
+            }
+        }
+    }
+
+    fn step(&mut self, t: f64, e: usize) {
+        self.events += 1;
+        let o = &self.cfg.overhead;
+        match self.ents[e].stage {
+            Stage::Start => {
+                self.record(e, Phase::Overhead, None, 0.0, t);
+                let connect = if self.cfg.lock == LockModel::SingleWriter && self.pooled() {
+                    0.0
+                } else {
+                    self.write.connect_s
+                };
+                self.record(e, Phase::Overhead, None, t, t + connect);
+                self.at(t + connect, e, Stage::NextBatch);
+            }
+            Stage::NextBatch => match self.next_batch(e) {
+                None => {
+                    self.ents[e].stage = Stage::Done;
+                    self.ents[e].done_at = t;
+                    self.workers_left -= 1;
+                    if self.workers_left == 0 && self.writer_idle {
+                        self.wake_writer(t);
+                    }
+                }
+                Some(b) => {
+                    let ent = &mut self.ents[e];
+                    ent.batch = Some(b);
+                    ent.batch_start = t;
+                    ent.since = t;
+                    ent.stats.batches += 1;
+                    ent.stats.records += (b.end - b.start) as u64;
+                    let dispatch =
+                        self.pooled() && (o.dispatch_s > 0.0 || o.dispatch_per_kb_s > 0.0);
+                    self.at(
+                        t,
+                        e,
+                        if dispatch {
+                            Stage::Dispatch
+                        } else {
+                            Stage::Parse
+                        },
+                    );
+                }
+            },
+            Stage::Dispatch => {
+                self.ents[e].stage = Stage::DispatchDone;
+                if self.coordinator.acquire(e) {
+                    self.granted_dispatch(e, t);
+                }
+            }
+            Stage::DispatchDone => {
+                if let Some(w) = self.coordinator.release() {
+                    self.granted_dispatch(w, t);
+                }
+                let since = self.ents[e].since;
+                let b = self.ents[e].batch.map(|b| b.id);
+                self.record(e, Phase::Overhead, b, since, t);
+                self.ents[e].since = t;
+                self.at(t, e, Stage::Parse);
+            }
+            Stage::Parse => {
+                self.ents[e].stage = Stage::ParseDone;
+                if self.cores.acquire(e) {
+                    self.granted_core(e, t);
+                }
+            }
+            Stage::ParseDone => {
+                self.release_core(t);
+                let (since, b) = (self.ents[e].since, self.ents[e].batch.map(|b| b.id));
+                self.record(e, Phase::Parse, b, since, t);
+                self.ents[e].since = t;
+                self.at(t, e, Stage::Write);
+            }
+            Stage::Write => self.write_request(e, t),
+            Stage::InsertCore => {
+                self.ents[e].stage = Stage::InsertDone;
+                if self.cores.acquire(e) {
+                    self.granted_core(e, t);
+                }
+            }
+            Stage::InsertDone => {
+                self.release_core(t);
+                if self.exclusive()
+                    && let Some(w) = self.lock.release()
+                {
+                    self.granted_lock(w, t);
+                }
+                let (start, b) = (self.ents[e].insert_start, self.ents[e].batch.map(|b| b.id));
+                self.record(e, Phase::Insert, b, start, t);
+                let ent = &mut self.ents[e];
+                ent.stats.batch_time_s += t - ent.batch_start;
+                self.at(t, e, Stage::NextBatch);
+            }
+            Stage::WriterTake => {
+                if let Some(rows) = self.queue.pop_front() {
+                    // A blocked sender's batch enters the queue now.
+                    if let Some(s) = self.blocked_senders.pop_front() {
+                        self.enqueue(s, t);
+                    }
+                    let since = self.ents[e].since;
+                    self.record(e, Phase::Idle, None, since, t);
+                    let ent = &mut self.ents[e];
+                    ent.writer_rows = rows;
+                    ent.insert_start = t;
+                    ent.stats.batches += 1;
+                    ent.stats.records += rows;
+                    ent.stage = Stage::WriterDone;
+                    if self.cores.acquire(e) {
+                        self.granted_core(e, t);
+                    }
+                } else if self.workers_left == 0 {
+                    self.ents[e].stage = Stage::Done;
+                    self.ents[e].done_at = t;
+                } else {
+                    self.writer_idle = true;
+                }
+            }
+            Stage::WriterDone => {
+                self.release_core(t);
+                let start = self.ents[e].insert_start;
+                self.record(e, Phase::Insert, None, start, t);
+                self.ents[e].since = t;
+                self.at(t, e, Stage::WriterTake);
+            }
+            Stage::Done => {}
+        }
+    }
+
+    fn granted_dispatch(&mut self, e: usize, t: f64) {
+        let o = &self.cfg.overhead;
+        let b = self.ents[e].batch.expect("dispatching a batch");
+        let kb = (b.end - b.start) as f64 * mean(self.data.sizes_kb);
+        let d = o.dispatch_s + o.dispatch_per_kb_s * kb;
+        self.heap.push(Ev(t + d, e));
+    }
+
+    /// A core was granted at `t`: the entity's CPU work ends after its cost.
+    fn granted_core(&mut self, e: usize, t: f64) {
+        let d = match self.ents[e].stage {
+            Stage::ParseDone => {
+                let b = self.ents[e].batch.expect("parsing a batch");
+                self.parse_cost(b)
+            }
+            Stage::InsertDone => {
+                let b = self.ents[e].batch.expect("writing a batch");
+                let rows =
+                    ((b.end - b.start) as f64 * (1.0 - self.data.bad_fraction)).round() as u64;
+                let d = self.insert_cost(rows, t);
+                self.active_writes.push(t + d);
+                d
+            }
+            Stage::WriterDone => {
+                let rows = self.ents[e].writer_rows;
+                self.insert_cost(rows, t)
+            }
+            s => unreachable!("core granted in stage {s:?}"),
+        };
+        self.heap.push(Ev(t + d, e));
+    }
+
+    fn release_core(&mut self, t: f64) {
+        if let Some(w) = self.cores.release() {
+            self.granted_core(w, t);
+        }
+    }
+
+    fn granted_lock(&mut self, e: usize, t: f64) {
+        let (since, b) = (self.ents[e].since, self.ents[e].batch.map(|b| b.id));
+        self.record(e, Phase::Wait, b, since, t);
+        if self.write.engine == Engine::Sqlite && self.cfg.lock == LockModel::Native {
+            // SQLite retries BEGIN IMMEDIATE with naps of up to 2 ms.
+            self.ents[e].stats.busy_retries += ((t - since) / 0.002).ceil() as u64;
+        }
+        self.ents[e].insert_start = t;
+        self.at(t, e, Stage::InsertCore);
+    }
+
+    fn write_request(&mut self, e: usize, t: f64) {
+        if self.pooled() && self.cfg.lock == LockModel::SingleWriter {
+            if self.queue.len() < self.cfg.queue_depth {
+                self.enqueue(e, t);
+            } else {
+                self.blocked_senders.push_back(e);
+            }
+            return;
+        }
+        if self.exclusive() {
+            self.ents[e].stage = Stage::InsertCore;
+            if self.lock.acquire(e) {
+                self.granted_lock(e, t);
+            }
+        } else {
+            self.ents[e].insert_start = t;
+            self.at(t, e, Stage::InsertCore);
+        }
+    }
+
+    /// Puts entity `e`'s parsed batch on the writer's queue at `t`.
+    fn enqueue(&mut self, e: usize, t: f64) {
+        let b = self.ents[e].batch.expect("sending a batch");
+        let rows = ((b.end - b.start) as f64 * (1.0 - self.data.bad_fraction)).round() as u64;
+        self.queue.push_back(rows);
+        let since = self.ents[e].since;
+        self.record(e, Phase::Wait, Some(b.id), since, t);
+        let ent = &mut self.ents[e];
+        ent.stats.batch_time_s += t - ent.batch_start;
+        self.at(t, e, Stage::NextBatch);
+        if self.writer_idle {
+            self.wake_writer(t);
+        }
+    }
+
+    fn wake_writer(&mut self, t: f64) {
+        self.writer_idle = false;
+        let w = self.cfg.workers;
+        self.at(t, w, Stage::WriterTake);
+    }
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len().max(1) as f64
+}
+
+/// Simulates one run of `cfg` on `data` with `cores` cores. Deterministic
+/// for a given seed. Returns the run and the number of events processed.
+pub fn simulate(
+    cfg: &RunConfig,
+    data: &SimData,
+    model: &CostModel,
+    cores: usize,
+    seed: u64,
+) -> Result<(RunOutput, u64)> {
+    cfg.validate()?;
+    anyhow::ensure!(
+        !data.sizes_kb.is_empty(),
+        "no record sizes to simulate with"
+    );
+    let write = model.write(cfg.backend.engine, cfg.backend.method)?;
+    let n = cfg.workers;
+    let records = data.records as usize;
+    let pooled = n > 1;
+    let single_writer = pooled && cfg.lock == LockModel::SingleWriter;
+    let entity = |w: usize| Entity {
+        stage: if w < n {
+            Stage::Start
+        } else {
+            Stage::WriterTake
+        },
+        since: 0.0,
+        batch: None,
+        batch_start: 0.0,
+        insert_start: 0.0,
+        next_static: 0,
+        stats: WorkerStats {
+            worker: w as u32,
+            ..Default::default()
+        },
+        events: Vec::new(),
+        done_at: 0.0,
+        writer_rows: 0,
+    };
+    let mut sim = Sim {
+        cfg,
+        write,
+        model,
+        data,
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        heap: BinaryHeap::new(),
+        ents: (0..n + usize::from(single_writer)).map(entity).collect(),
+        cores: Resource::new(cores.max(1)),
+        lock: Resource::new(1),
+        coordinator: Resource::new(1),
+        queue: VecDeque::new(),
+        blocked_senders: VecDeque::new(),
+        writer_idle: false,
+        plans: (pooled && cfg.schedule == Schedule::Static)
+            .then(|| static_plan(records, n, cfg.batch_size)),
+        all: dynamic_plan(records, cfg.batch_size),
+        cursor: 0,
+        active_writes: Vec::new(),
+        workers_left: n,
+        events: 0,
+    };
+    let o = &cfg.overhead;
+    for w in 0..n {
+        let start = if pooled {
+            o.pool_startup_s + (w + 1) as f64 * o.worker_startup_s
+        } else {
+            0.0
+        };
+        sim.heap.push(Ev(start, w));
+    }
+    if single_writer {
+        sim.heap.push(Ev(o.pool_startup_s, n));
+        sim.ents[n].since = o.pool_startup_s;
+    }
+    while let Some(Ev(t, e)) = sim.heap.pop() {
+        sim.step(t, e);
+    }
+    let t_last = sim.ents.iter().map(|e| e.done_at).fold(0.0, f64::max);
+    let t_end = if pooled {
+        t_last + o.shutdown_s
+    } else {
+        t_last
+    };
+    let mut workers = Vec::new();
+    let mut timeline = Vec::new();
+    let mut writer = None;
+    for (i, mut ent) in sim.ents.into_iter().enumerate() {
+        if i < n && pooled {
+            ent.stats.phases.add(Phase::Idle, t_last - ent.done_at);
+            ent.stats.phases.add(Phase::Overhead, t_end - t_last);
+            if cfg.timeline {
+                ent.events.push(TimelineEvent {
+                    worker: i as u32,
+                    batch: None,
+                    phase: Phase::Idle,
+                    start_s: ent.done_at,
+                    end_s: t_last,
+                });
+                ent.events.push(TimelineEvent {
+                    worker: i as u32,
+                    batch: None,
+                    phase: Phase::Overhead,
+                    start_s: t_last,
+                    end_s: t_end,
+                });
+            }
+        }
+        timeline.append(&mut ent.events);
+        if i < n {
+            workers.push(ent.stats);
+        } else {
+            writer = Some(ent.stats);
+        }
+    }
+    let mut phases = PhaseTimes::default();
+    workers.iter().for_each(|w| phases.merge(&w.phases));
+    let quarantined = (records as f64 * data.bad_fraction).round() as u64;
+    let rows = data.records - quarantined;
+    let rate = if t_end > 0.0 {
+        data.records as f64 / t_end
+    } else {
+        0.0
+    };
+    let result = RunResult {
+        config: cfg.clone(),
+        simulated: true,
+        records_in: data.records,
+        rows_out: rows,
+        quarantined,
+        input_bytes: (mean(data.sizes_kb) * 1024.0 * data.records as f64) as u64,
+        wall_s: t_end,
+        records_per_s: rate,
+        records_per_min: rate * 60.0,
+        phases,
+        batch_time_sum_s: workers.iter().map(|w| w.batch_time_s).sum(),
+        busy_retries: workers.iter().map(|w| w.busy_retries).sum(),
+        peak_rss_bytes: 0,
+        connections_opened: if single_writer || (pooled && cfg.lock == LockModel::SharedConnection)
+        {
+            1
+        } else {
+            n as u64
+        },
+        workers,
+        writer,
+        verification: Verification {
+            records_in: data.records,
+            rows_out: rows,
+            quarantined,
+            unique_app_ids: true,
+            checksum_expected: 0,
+            checksum_stored: 0,
+            passed: true,
+            problems: vec![],
+        },
+        engine_version: format!("{} (simulated)", cfg.backend.engine),
+    };
+    Ok((RunOutput { result, timeline }, sim.events))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::BackendOptions;
+    use crate::run::config::Overhead;
+    use crate::sim::model::test_model;
+
+    fn run(cfg: RunConfig, records: u64, cores: usize) -> RunResult {
+        let sizes = [2.0];
+        let data = SimData {
+            records,
+            sizes_kb: &sizes,
+            bad_fraction: 0.0,
+        };
+        simulate(&cfg, &data, &test_model(), cores, 1)
+            .unwrap()
+            .0
+            .result
+    }
+
+    fn cfg(workers: usize, lock: LockModel, engine: Engine) -> RunConfig {
+        RunConfig {
+            workers,
+            lock,
+            batch_size: 100,
+            backend: BackendOptions {
+                engine,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn sequential_time_is_the_sum_of_costs() {
+        // 1000 records: parse 20 µs each, 10 batches × (1 ms + 100 × 20 µs) + connect.
+        let r = run(cfg(1, LockModel::Native, Engine::Sqlite), 1000, 2);
+        let expect = 1000.0 * 20e-6 + 10.0 * (1e-3 + 100.0 * 20e-6) + 1e-4;
+        assert!((r.wall_s - expect).abs() < 1e-9, "{} vs {expect}", r.wall_s);
+        assert!(r.simulated && r.verification.passed);
+        assert_eq!(r.workers[0].batches, 10);
+    }
+
+    #[test]
+    fn an_exclusive_lock_serialises_the_inserts() {
+        // Insert dominates (3 ms per batch vs 2 ms parse): with a lock the
+        // wall time cannot drop below the sum of inserts.
+        let r = run(cfg(4, LockModel::GlobalMutex, Engine::Sqlite), 2000, 8);
+        let inserts = 20.0 * 3e-3;
+        assert!(r.wall_s >= inserts, "{}", r.wall_s);
+        assert!(r.phases.wait_s > 0.0);
+        let free = run(cfg(4, LockModel::Native, Engine::Duckdb), 2000, 8);
+        assert!(free.wall_s < r.wall_s);
+    }
+
+    #[test]
+    fn cores_limit_parallelism() {
+        let mut c = cfg(4, LockModel::Native, Engine::Duckdb);
+        c.backend.method = crate::backend::InsertMethod::Bulk;
+        let two = run(c.clone(), 4000, 2);
+        let four = run(c, 4000, 4);
+        assert!(
+            four.wall_s < two.wall_s * 0.8,
+            "{} vs {}",
+            four.wall_s,
+            two.wall_s
+        );
+    }
+
+    #[test]
+    fn single_writer_and_overheads() {
+        let mut c = cfg(4, LockModel::SingleWriter, Engine::Sqlite);
+        c.overhead = Overhead::preset("python-mp").unwrap();
+        c.queue_depth = 1;
+        let r = run(c.clone(), 1000, 2);
+        assert!(r.writer.is_some());
+        assert_eq!(r.writer.as_ref().unwrap().records, 1000);
+        assert!(r.wall_s >= c.overhead.fixed_s(4));
+        for w in &r.workers {
+            assert!(w.phases.overhead_s >= 0.150 + (w.worker as f64 + 1.0) * 0.075 - 1e-9);
+        }
+        let total: u64 = r.workers.iter().map(|w| w.records).sum();
+        assert_eq!(total, 1000);
+    }
+
+    #[test]
+    fn deterministic_and_every_lock_model_finishes() {
+        for lock in LockModel::ALL {
+            for schedule in [Schedule::Static, Schedule::Dynamic] {
+                for engine in Engine::ALL {
+                    let mut c = cfg(3, lock, engine);
+                    c.schedule = schedule;
+                    let a = run(c.clone(), 777, 2);
+                    assert_eq!(a, run(c, 777, 2));
+                    assert_eq!(a.workers.iter().map(|w| w.records).sum::<u64>(), 777);
+                }
+            }
+        }
+    }
+}

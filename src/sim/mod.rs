@@ -1,0 +1,162 @@
+//! What a laptop cannot run: the same scenarios in virtual time, with costs
+//! calibrated on this machine (`calibrate`), any number of workers and
+//! cores. The results are the same types, exports and figures as a
+//! measured run, marked simulated.
+
+pub mod calibrate;
+pub mod engine;
+pub mod model;
+
+use crate::analysis::RunRecord;
+use crate::data::generate::{GenOptions, Generator};
+use crate::experiment::runner::{build_report, output_dir};
+use crate::report::{self, Report};
+use crate::scenario::{DataKey, Scenario, expand};
+use anyhow::{Context, Result};
+use model::CostModel;
+use std::path::{Path, PathBuf};
+
+/// Record sizes (KB) of a sample of the generator's output for `d`, so the
+/// simulated parse cost follows the same size distribution.
+pub fn size_sample(d: &DataKey) -> Vec<f64> {
+    let mut g = Generator::new(GenOptions {
+        records: d.records.min(2000),
+        seed: d.seed,
+        text_scale: d.text_scale,
+        malformed_rate: d.malformed_rate,
+        duplicate_rate: d.duplicate_rate,
+    });
+    std::iter::from_fn(|| g.next_record())
+        .map(|r| r.xml.len() as f64 / 1024.0)
+        .collect()
+}
+
+/// Where simulated results of a scenario go: beside the measured ones.
+pub fn sim_output_dir(s: &Scenario) -> PathBuf {
+    let out = output_dir(s);
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| s.name.clone());
+    out.with_file_name(format!("{name}-simulated"))
+}
+
+/// Totals of a simulated sweep, for the benchmark.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SimStats {
+    pub runs: usize,
+    pub events: u64,
+    pub seconds: f64,
+}
+
+/// Simulates every configuration of `s` on `cores` cores.
+pub fn simulate_scenario(
+    s: &Scenario,
+    model: &CostModel,
+    cores: usize,
+) -> Result<(Report, SimStats)> {
+    let configs = expand(s);
+    let mut runs = Vec::new();
+    let mut stats = SimStats::default();
+    let t0 = std::time::Instant::now();
+    let mut samples: Vec<(DataKey, Vec<f64>)> = Vec::new();
+    for c in &configs {
+        if !samples.iter().any(|(k, _)| *k == c.data) {
+            samples.push((c.data, size_sample(&c.data)));
+        }
+        let sizes = &samples
+            .iter()
+            .find(|(k, _)| *k == c.data)
+            .expect("sampled")
+            .1;
+        let bad = c.data.malformed_rate + (1.0 - c.data.malformed_rate) * c.data.duplicate_rate;
+        let data = engine::SimData {
+            records: c.data.records,
+            sizes_kb: sizes,
+            bad_fraction: bad,
+        };
+        for rep in 0..s.repetitions {
+            let mut cfg = c.run.clone();
+            cfg.timeline = false;
+            let (out, events) = engine::simulate(
+                &cfg,
+                &data,
+                model,
+                cores,
+                s.data.seed.wrapping_add(rep as u64),
+            )?;
+            stats.events += events;
+            stats.runs += 1;
+            runs.push(RunRecord {
+                config_id: c.id.clone(),
+                rep,
+                failed: false,
+                error: None,
+                result: Some(out.result),
+            });
+        }
+    }
+    stats.seconds = t0.elapsed().as_secs_f64();
+    Ok((build_report(s, configs, runs, true), stats))
+}
+
+/// Writes a simulated report with its timelines and figures into `dir`.
+pub fn write_simulated(
+    report: &mut Report,
+    model: &CostModel,
+    cores: usize,
+    dir: &Path,
+) -> Result<()> {
+    std::fs::create_dir_all(dir.join("timelines"))
+        .with_context(|| format!("cannot create '{}'", dir.display()))?;
+    // One timeline per multi-worker configuration, as a measured sweep has.
+    for c in report.configs.iter().filter(|c| c.run.workers > 1) {
+        let sizes = size_sample(&c.data);
+        let data = engine::SimData {
+            records: c.data.records,
+            sizes_kb: &sizes,
+            bad_fraction: 0.0,
+        };
+        let mut cfg = c.run.clone();
+        cfg.timeline = true;
+        let (out, _) = engine::simulate(&cfg, &data, model, cores, report.scenario.data.seed)?;
+        let path = dir
+            .join("timelines")
+            .join(crate::experiment::runner::timeline_file(c));
+        report::write_atomic(&path, &serde_json::to_vec(&out.timeline)?)?;
+    }
+    report.figures = crate::plot::render_all(report, dir)?;
+    report::write_all(report, dir)
+}
+
+/// One line of the simulated-versus-measured comparison.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Comparison {
+    pub config_id: String,
+    pub workers: usize,
+    pub measured_wall_s: f64,
+    pub simulated_wall_s: f64,
+    /// (simulated − measured) / measured.
+    pub error: f64,
+}
+
+/// Compares median wall times of configurations both reports hold, with
+/// at most `max_workers` workers (what this machine can really run).
+pub fn compare(measured: &Report, simulated: &Report, max_workers: usize) -> Vec<Comparison> {
+    measured
+        .summaries
+        .iter()
+        .filter(|m| m.workers <= max_workers)
+        .filter_map(|m| {
+            let s = simulated.summaries.iter().find(|s| s.id == m.id)?;
+            let (mw, sw) = (m.wall_s?.median, s.wall_s?.median);
+            Some(Comparison {
+                config_id: m.id.clone(),
+                workers: m.workers,
+                measured_wall_s: mw,
+                simulated_wall_s: sw,
+                error: (sw - mw) / mw,
+            })
+        })
+        .collect()
+}

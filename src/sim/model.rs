@@ -1,0 +1,111 @@
+//! The cost model the simulator runs on, measured on this machine by
+//! `ingestlab calibrate` and saved as JSON until recalibrated.
+
+use crate::backend::{Engine, InsertMethod};
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// Parse cost of one record: `base_s + per_kb_s × KB`, times a noise
+/// factor drawn from the measured spread.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ParseCost {
+    pub base_s: f64,
+    pub per_kb_s: f64,
+    /// Quantiles (0, 5, …, 100 %) of measured / fitted time per record.
+    pub noise: Vec<f64>,
+}
+
+/// Write cost of one batch on one engine and insert method.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WriteCost {
+    pub engine: Engine,
+    pub method: InsertMethod,
+    /// Begin + commit and per-batch setup (the intercept).
+    pub per_batch_s: f64,
+    pub per_row_s: f64,
+    /// How much longer a write takes while a second writer writes at the
+    /// same time (1 = no interference, 2 = fully serialised).
+    pub second_writer_factor: f64,
+    /// Opening one connection.
+    pub connect_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CostModel {
+    pub cpu_model: String,
+    pub cores: usize,
+    pub date: String,
+    pub ingestlab_version: String,
+    pub parse: ParseCost,
+    pub writes: Vec<WriteCost>,
+}
+
+impl CostModel {
+    pub fn write(&self, engine: Engine, method: InsertMethod) -> Result<&WriteCost> {
+        self.writes
+            .iter()
+            .find(|w| w.engine == engine && w.method == method)
+            .with_context(|| {
+                format!(
+                    "the cost model has no figures for {engine} {}; run `ingestlab calibrate`",
+                    method.name()
+                )
+            })
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read cost model '{}'", path.display()))?;
+        serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "'{}' is not an ingestlab cost model (recalibrate)",
+                path.display()
+            )
+        })
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create '{}'", dir.display()))?;
+        }
+        crate::report::write_atomic(path, &serde_json::to_vec_pretty(self)?)
+    }
+}
+
+/// Where the cost model lives unless `--model` says otherwise.
+pub fn default_path() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("ingestlab").join("calibration.json")
+}
+
+#[cfg(test)]
+pub(crate) fn test_model() -> CostModel {
+    CostModel {
+        cpu_model: "test".into(),
+        cores: 2,
+        date: "2026-01-01T00:00:00Z".into(),
+        ingestlab_version: "test".into(),
+        parse: ParseCost {
+            base_s: 10e-6,
+            per_kb_s: 5e-6,
+            noise: vec![1.0; 21],
+        },
+        writes: [Engine::Sqlite, Engine::Duckdb]
+            .iter()
+            .flat_map(|&engine| {
+                [InsertMethod::Bulk, InsertMethod::Insert].map(|method| WriteCost {
+                    engine,
+                    method,
+                    per_batch_s: 1e-3,
+                    per_row_s: 20e-6,
+                    second_writer_factor: if engine == Engine::Duckdb { 1.3 } else { 2.0 },
+                    connect_s: 1e-4,
+                })
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,227 @@
+//! `ingestlab run`, `plot` and scenario errors through the real binary on
+//! tiny sweeps.
+
+mod common;
+
+use common::bin;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn scenario(dir: &Path, body: &str) -> std::path::PathBuf {
+    let p = dir.join("s.toml");
+    let out = dir.join("out");
+    std::fs::write(
+        &p,
+        format!("name = \"tiny\"\noutput = \"{}\"\n{body}", out.display()),
+    )
+    .unwrap();
+    p
+}
+
+const TINY: &str = "repetitions = 2\n[data]\nrecords = [120]\n[sweep]\nengines = [\"sqlite\", \"duckdb\"]\nlocks = [\"native\", \"single-writer\"]\nworkers = [2, 4]\nbatch_sizes = [20, 40]\n";
+
+fn csv_rows(path: &Path) -> Vec<csv::StringRecord> {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[test]
+fn run_writes_exports_and_figures_and_plot_redraws_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(dir.path(), TINY);
+    bin()
+        .arg("run")
+        .arg(&s)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("results in"));
+    let out = dir.path().join("out");
+    for f in [
+        "runs.csv",
+        "summary.csv",
+        "results.json",
+        "report.md",
+        "runs.jsonl",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    // 2 engines × 2 batch sizes × (added baseline + 2 locks × 2 worker counts) × 2 reps
+    assert_eq!(csv_rows(&out.join("runs.csv")).len(), 2 * 2 * 5 * 2);
+    let mut rdr = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let mut baselines = 0;
+    for r in rdr.records() {
+        let r = r.unwrap();
+        if &r[col("workers")] == "1" {
+            baselines += 1;
+            assert_eq!(&r[col("speedup")], "1.0", "a 1-worker speedup is exactly 1");
+            assert_eq!(&r[col("auto_baseline")], "true");
+        }
+    }
+    assert_eq!(baselines, 4);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("## Speedup and efficiency") && md.contains("baseline was added"),
+        "{md}"
+    );
+    assert!(md.contains("![Speedup vs workers](plots/speedup.png)"));
+    for name in [
+        "speedup",
+        "efficiency",
+        "throughput-vs-batch",
+        "time-breakdown",
+        "timeline",
+        "heatmap",
+    ] {
+        for ext in ["png", "svg"] {
+            let p = out.join("plots").join(format!("{name}.{ext}"));
+            assert!(
+                p.metadata().map(|m| m.len() > 5000).unwrap_or(false),
+                "{} missing or tiny",
+                p.display()
+            );
+        }
+    }
+    // Only one record count: the volume chart is skipped, and the report says why.
+    assert!(!out.join("plots/overhead-vs-volume.png").exists());
+    assert!(md.contains("*Overhead vs volume* skipped: the sweep has 1 record count"));
+    // PNG header: 1200 × 800.
+    let png = std::fs::read(out.join("plots/speedup.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1200);
+    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 800);
+
+    std::fs::remove_dir_all(out.join("plots")).unwrap();
+    bin()
+        .arg("plot")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("figure Speedup vs workers"));
+    assert!(out.join("plots/speedup.png").exists() && out.join("plots/heatmap.svg").exists());
+}
+
+#[test]
+fn resume_after_an_interrupted_sweep_has_no_duplicate_or_missing_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        dir.path(),
+        "repetitions = 3\n[data]\nrecords = [60]\n[sweep]\nworkers = [1, 2]\nlocks = [\"native\", \"global-mutex\"]\n",
+    );
+    bin().arg("run").arg(&s).assert().success();
+    let journal = dir.path().join("out/runs.jsonl");
+    let lines: Vec<String> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(lines.len(), 9);
+    // Interrupted after four runs, the fifth torn mid-write.
+    let torn = format!(
+        "{}\n{}",
+        lines[..4].join("\n"),
+        &lines[4][..lines[4].len() / 2]
+    );
+    std::fs::write(&journal, torn).unwrap();
+    bin()
+        .arg("run")
+        .arg(&s)
+        .arg("--resume")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("4 finished run(s) kept, 5 to go"));
+    let after: Vec<serde_json::Value> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(after.len(), 9);
+    let mut keys: Vec<(String, u64)> = after
+        .iter()
+        .map(|v| {
+            (
+                v["config_id"].as_str().unwrap().to_string(),
+                v["rep"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(
+        keys.len(),
+        9,
+        "every (configuration, repetition) exactly once"
+    );
+    assert_eq!(csv_rows(&dir.path().join("out/runs.csv")).len(), 9);
+}
+
+#[test]
+fn dry_run_lists_configurations_and_an_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(dir.path(), TINY);
+    bin()
+        .arg("run")
+        .arg(&s)
+        .args(["--dry-run", "--set", "sweep.engines=[\"sqlite\"]"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("10 configurations × 2 repetition(s)")
+                .and(predicate::str::contains("estimated time")),
+        );
+    assert!(!dir.path().join("out").exists(), "a dry run writes nothing");
+}
+
+fn bad(body: &str, needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(dir.path(), body);
+    let out = bin().arg("run").arg(&s).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for n in needles {
+        assert!(err.contains(n), "expected '{n}' in: {err}");
+    }
+    assert!(err.contains("s.toml:"), "names the file: {err}");
+}
+
+#[test]
+fn bad_scenario_files_name_file_line_and_field() {
+    let ok = "[data]\nrecords = [10]\n[sweep]\nworkers = [1, 2]\n";
+    bad(
+        &ok.replace("workers = [1, 2]", "workers = [1, 2]\nthread = 2"),
+        &["s.toml:7:1:", "unknown field `thread`", "batch_sizes"],
+    );
+    bad(
+        &ok.replace("[1, 2]", "\"two\""),
+        &["s.toml:6:11:", "field `sweep.workers`", "invalid type"],
+    );
+    bad(
+        &ok.replace("[1, 2]", "[]"),
+        &["s.toml:6:1:", "field `sweep.workers`", "at least one"],
+    );
+    bad(
+        &ok.replace("[1, 2]", "[0, 2]"),
+        &["field `sweep.workers`", "0 is not a valid worker count"],
+    );
+    bad(
+        &ok.replace("[sweep]", "[sweep]\nlocks = [\"spinlock\"]"),
+        &["spinlock", "native", "single-writer"],
+    );
+}
+
+#[test]
+fn plot_on_an_empty_or_broken_folder_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    bin().arg("plot").arg(dir.path()).assert().failure().stderr(
+        predicate::str::contains("results.json").and(predicate::str::contains("ingestlab run")),
+    );
+    std::fs::write(dir.path().join("results.json"), "{\"scenario\": {}}").unwrap();
+    bin().arg("plot").arg(dir.path()).assert().failure().stderr(
+        predicate::str::contains("not a complete ingestlab results file")
+            .and(predicate::str::contains("panicked").not()),
+    );
+}

@@ -1,0 +1,91 @@
+//! `fit`, `calibrate` and `simulate` through the real binary.
+
+mod common;
+
+use common::bin;
+use predicates::prelude::*;
+
+#[test]
+fn fit_a_users_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("mine.csv");
+    // Exact USL data with σ = 0.05, κ = 0.01 at throughput 100 per worker.
+    let mut text = String::from("threads,throughput\n");
+    for n in [1.0f64, 2.0, 4.0, 8.0, 16.0] {
+        let s = n / (1.0 + 0.05 * (n - 1.0) + 0.01 * n * (n - 1.0));
+        text += &format!("{n},{}\n", 100.0 * s);
+    }
+    std::fs::write(&csv, text).unwrap();
+    bin().arg("fit").arg(&csv).assert().success().stdout(
+        predicate::str::contains("contention σ = 0.0500")
+            .and(predicate::str::contains("coherency  κ = 0.01000"))
+            .and(predicate::str::contains("peak at N* = 9.7")),
+    );
+    std::fs::write(&csv, "threads,throughput\n2,10\n4,12\n8,13\n").unwrap();
+    bin()
+        .arg("fit")
+        .arg(&csv)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no row at 1 worker"));
+    std::fs::write(&csv, "a,b\n1,2\n").unwrap();
+    bin()
+        .arg("fit")
+        .arg(&csv)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no worker column"));
+}
+
+#[test]
+fn calibrate_then_simulate_a_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    bin()
+        .args(["calibrate", "--records", "2000", "--model"])
+        .arg(&model)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("saved to"));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(m["writes"].as_array().unwrap().len(), 4);
+    assert!(m["parse"]["per_kb_s"].as_f64().unwrap() > 0.0);
+
+    let s = dir.path().join("s.toml");
+    let out = dir.path().join("measured");
+    std::fs::write(
+        &s,
+        format!("name = \"sim\"\noutput = \"{}\"\nrepetitions = 2\n[data]\nrecords = [400]\n[sweep]\nworkers = [1, 2, 16]\nbatch_sizes = [50]\n", out.display()),
+    )
+    .unwrap();
+    // Measure what this machine can run, then simulate all of it.
+    bin()
+        .arg("run")
+        .arg(&s)
+        .args(["--set", "sweep.workers=[1,2]"])
+        .assert()
+        .success();
+    bin()
+        .arg("simulate")
+        .arg(&s)
+        .args(["--cores", "16", "--model"])
+        .arg(&model)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("events/s")
+                .and(predicate::str::contains("simulated vs measured")),
+        );
+    let sim = dir.path().join("measured-simulated");
+    let md = std::fs::read_to_string(sim.join("report.md")).unwrap();
+    assert!(md.starts_with("# sim (simulated)"), "{md}");
+    assert!(
+        sim.join("plots/speedup.png").exists()
+            && sim.join("plots/simulated-vs-measured.png").exists()
+    );
+    let summary = std::fs::read_to_string(sim.join("summary.csv")).unwrap();
+    assert!(
+        summary.lines().any(|l| l.contains("/w16,")),
+        "16 workers simulated"
+    );
+}
