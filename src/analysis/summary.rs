@@ -28,6 +28,10 @@ pub struct RunRecord {
 /// flagged (absolute, 0..1), so rounding noise is not reported.
 pub const BUSY_FLAG_MARGIN: f64 = 0.02;
 
+/// Fewer runs than this give a median absolute deviation too unstable to
+/// call anything an outlier (with 3 runs one slightly slow run scores > 10).
+pub const MIN_RUNS_FOR_OUTLIERS: usize = 5;
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigSummary {
     pub id: String,
@@ -116,7 +120,7 @@ pub fn summarize(configs: &[ConfigSpec], runs: &[RunRecord]) -> (Vec<ConfigSumma
             .filter(|r| !r.failed && r.result.is_some())
             .map(|r| r.rep)
             .collect();
-        let outlier_reps: Vec<usize> = if wall.len() >= 3 {
+        let outlier_reps: Vec<usize> = if wall.len() >= MIN_RUNS_FOR_OUTLIERS {
             stats::outliers(&wall)
                 .into_iter()
                 .map(|i| reps[i])

@@ -59,7 +59,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
                 format!("{w} workers")
             };
             let name = name
-                .replace(&format!("batch {}", v[0].batch_size), "")
+                .replace(&format!("b{}", v[0].batch_size), "")
                 .trim()
                 .to_string();
             Line {
@@ -112,6 +112,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             lines,
             reference: None,
             y_from_zero: true,
+            note: None,
         },
         caption,
     ))

@@ -38,6 +38,8 @@ pub struct LineChart {
     pub reference: Option<Line>,
     /// Force y to start at 0.
     pub y_from_zero: bool,
+    /// A line of explanation under the legend ("dashed: USL fit").
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +117,73 @@ fn font(px: u32) -> TextStyle<'static> {
     ("sans-serif", px).into_font().into()
 }
 
+/// Width of the legend column at the right of every chart.
+const LEGEND_W: u32 = 370;
+
+/// One legend entry: a line (solid or dashed) or a filled box.
+pub struct LegendItem {
+    pub label: String,
+    pub colour: RGBColor,
+    pub dashed: bool,
+    pub boxed: bool,
+}
+
+/// Splits off the legend column, so no legend ever covers data.
+fn split<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let (w, _) = root.dim_in_pixel();
+    root.split_horizontally(w.saturating_sub(LEGEND_W))
+}
+
+/// Draws legend entries top to bottom, then an optional note.
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[LegendItem],
+    note: Option<&str>,
+) -> Result<()> {
+    let mut y = 90;
+    let row = 34;
+    for it in items {
+        let c = it.colour;
+        if it.boxed {
+            area.draw(&Rectangle::new([(10, y - 9), (40, y + 9)], c.filled()))
+                .map_err(err)?;
+        } else if it.dashed {
+            for k in 0..3 {
+                area.draw(&PathElement::new(
+                    vec![(10 + k * 11, y), (17 + k * 11, y)],
+                    c.stroke_width(3),
+                ))
+                .map_err(err)?;
+            }
+        } else {
+            area.draw(&PathElement::new(vec![(10, y), (40, y)], c.stroke_width(3)))
+                .map_err(err)?;
+        }
+        // Long labels are cut, never drawn over the plot.
+        let label: String = if it.label.chars().count() > 30 {
+            it.label.chars().take(29).collect::<String>() + "…"
+        } else {
+            it.label.clone()
+        };
+        area.draw(&Text::new(label, (50, y - 11), font(LEGEND_PX - 5)))
+            .map_err(err)?;
+        y += row;
+    }
+    if let Some(n) = note {
+        for (k, line) in n.split('\n').enumerate() {
+            area.draw(&Text::new(
+                line.to_string(),
+                (10, y + 10 + 28 * k as i32),
+                font(LEGEND_PX - 4).color(&BLACK.mix(0.7)),
+            ))
+            .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
 /// Axis range with 5% padding; log axes pad multiplicatively.
 fn padded(lo: f64, hi: f64, log: bool) -> (f64, f64) {
     if log {
@@ -123,6 +192,15 @@ fn padded(lo: f64, hi: f64, log: bool) -> (f64, f64) {
     }
     let span = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
     (lo - 0.05 * span, hi + 0.08 * span)
+}
+
+/// `v` rounded to `digits` significant digits (251.2 → 250).
+pub fn round_sig(v: f64, digits: i32) -> f64 {
+    if v == 0.0 {
+        return 0.0;
+    }
+    let scale = 10f64.powi(digits - 1 - v.abs().log10().floor() as i32);
+    (v * scale).round() / scale
 }
 
 /// A tick label without trailing zeros: 1000 → "1,000", 0.5 → "0.5".
@@ -171,198 +249,204 @@ impl LineChart {
 }
 
 impl Draw for LineChart {
+    /// A log x axis is drawn as a linear axis over log10(x), with ticks
+    /// labelled in x: plotters' own log axis labels only powers of ten,
+    /// which leaves a 200–1,000 sweep with a single tick.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        if !self.log_x {
+            return self.draw_linear(root, false);
+        }
+        let mut t = self.clone();
+        for l in t.lines.iter_mut().chain(t.reference.iter_mut()) {
+            l.points.iter_mut().for_each(|p| p.x = p.x.log10());
+        }
+        t.log_x = false;
+        t.draw_linear(root, true)
+    }
+}
+
+impl LineChart {
+    fn draw_linear<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        log_labels: bool,
+    ) -> Result<()> {
         root.fill(&WHITE).map_err(err)?;
         let (x0, x1, y0, y1) = self.bounds();
-        let (x0, x1) = padded(x0, x1, self.log_x);
+        let (x0, x1) = padded(x0, x1, false);
         let (y0, y1) = padded(y0, y1, false);
         let y0 = if self.y_from_zero { 0.0 } else { y0 };
-        let mut b = ChartBuilder::on(root);
+        let (plot, side) = split(root);
+        let mut items = Vec::new();
+        if let Some(r) = &self.reference {
+            items.push(LegendItem {
+                label: r.label.clone(),
+                colour: BLACK,
+                dashed: true,
+                boxed: false,
+            });
+        }
+        for l in self.lines.iter().filter(|l| !l.label.is_empty()) {
+            items.push(LegendItem {
+                label: l.label.clone(),
+                colour: colour(l.style),
+                dashed: l.dashed,
+                boxed: false,
+            });
+        }
+        legend(&side, &items, self.note.as_deref())?;
+        let mut b = ChartBuilder::on(&plot);
         b.caption(&self.title, font(TITLE_PX))
             .margin(20)
             .x_label_area_size(80)
             .y_label_area_size(110);
-        macro_rules! body {
-            ($chart:expr) => {{
-                let mut chart = $chart;
-                chart
-                    .configure_mesh()
-                    .x_desc(&self.x_label)
-                    .y_desc(&self.y_label)
-                    .axis_desc_style(font(LABEL_PX))
-                    .label_style(font(TICK_PX))
-                    .x_label_formatter(&|v| tick(*v))
-                    .y_label_formatter(&|v| tick(*v))
-                    .light_line_style(WHITE.mix(0.0))
-                    .bold_line_style(BLACK.mix(0.12))
-                    .draw()
-                    .map_err(err)?;
-                if let Some(r) = &self.reference {
-                    chart
-                        .draw_series(DashedLineSeries::new(
-                            r.points.iter().map(|p| (p.x, p.y)),
-                            10,
-                            8,
-                            BLACK.stroke_width(2),
-                        ))
-                        .map_err(err)?
-                        .label(r.label.clone())
-                        .legend(|(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 30, y)], BLACK.stroke_width(2))
-                        });
+        let mut chart = b.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .axis_desc_style(font(LABEL_PX))
+            .label_style(font(TICK_PX))
+            .x_label_formatter(&|v| {
+                if log_labels {
+                    tick(round_sig(10f64.powf(*v), 2))
+                } else {
+                    tick(*v)
                 }
-                for l in &self.lines {
-                    let c = colour(l.style);
-                    let m = marker(l.style);
-                    let pts: Vec<(f64, f64)> = l.points.iter().map(|p| (p.x, p.y)).collect();
-                    let style = c.stroke_width(3);
-                    let anno = if l.dashed {
+            })
+            .y_label_formatter(&|v| tick(*v))
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(BLACK.mix(0.12))
+            .draw()
+            .map_err(err)?;
+        if let Some(r) = &self.reference {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    r.points.iter().map(|p| (p.x, p.y)),
+                    10,
+                    8,
+                    BLACK.stroke_width(2),
+                ))
+                .map_err(err)?;
+        }
+        for l in &self.lines {
+            let c = colour(l.style);
+            let m = marker(l.style);
+            let pts: Vec<(f64, f64)> = l.points.iter().map(|p| (p.x, p.y)).collect();
+            let style = c.stroke_width(3);
+            if l.dashed {
+                chart
+                    .draw_series(DashedLineSeries::new(pts.clone(), 14, 8, style))
+                    .map_err(err)?;
+            } else {
+                chart
+                    .draw_series(LineSeries::new(pts.clone(), style))
+                    .map_err(err)?;
+            }
+            chart
+                .draw_series(
+                    l.points.iter().filter(|p| p.hi > p.lo).map(|p| {
+                        ErrorBar::new_vertical(p.x, p.lo, p.y, p.hi, c.stroke_width(2), 14)
+                    }),
+                )
+                .map_err(err)?;
+            if !l.dashed {
+                let f = c.filled();
+                match m {
+                    Marker::Circle => chart
+                        .draw_series(pts.iter().map(|p| Circle::new(*p, 7, f)))
+                        .map(|_| ()),
+                    Marker::Triangle => chart
+                        .draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 9, f)))
+                        .map(|_| ()),
+                    Marker::Square => {
                         chart
-                            .draw_series(DashedLineSeries::new(pts.clone(), 14, 8, style))
-                            .map_err(err)?
-                    } else {
-                        chart
-                            .draw_series(LineSeries::new(pts.clone(), style))
-                            .map_err(err)?
-                    };
-                    let dashed = l.dashed;
-                    anno.label(l.label.clone()).legend(move |(x, y)| {
-                        let line: DynElement<DB, (i32, i32)> = if dashed {
-                            plotters::element::DashedPathElement::new(
-                                vec![(x, y), (x + 30, y)],
-                                8,
-                                5,
-                                c.stroke_width(3),
-                            )
-                            .into_dyn()
-                        } else {
-                            PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(3))
-                                .into_dyn()
-                        };
-                        line
-                    });
-                    chart
-                        .draw_series(l.points.iter().filter(|p| p.hi > p.lo).map(|p| {
-                            ErrorBar::new_vertical(p.x, p.lo, p.y, p.hi, c.stroke_width(2), 14)
-                        }))
-                        .map_err(err)?;
-                    if !l.dashed {
-                        let f = c.filled();
-                        match m {
-                            Marker::Circle => chart
-                                .draw_series(pts.iter().map(|p| Circle::new(*p, 7, f)))
-                                .map(|_| ()),
-                            Marker::Triangle => chart
-                                .draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 9, f)))
-                                .map(|_| ()),
-                            Marker::Square => chart
-                                .draw_series(pts.iter().map(|p| {
-                                    EmptyElement::at(*p) + Rectangle::new([(-6, -6), (6, 6)], f)
-                                }))
-                                .map(|_| ()),
-                            Marker::Cross => chart
-                                .draw_series(
-                                    pts.iter().map(|p| Cross::new(*p, 7, c.stroke_width(3))),
-                                )
-                                .map(|_| ()),
-                            Marker::Diamond => chart
-                                .draw_series(pts.iter().map(|p| {
-                                    EmptyElement::at(*p)
-                                        + Polygon::new(vec![(0, -8), (8, 0), (0, 8), (-8, 0)], f)
-                                }))
-                                .map(|_| ()),
-                        }
-                        .map_err(err)?;
+                            .draw_series(pts.iter().map(|p| {
+                                EmptyElement::at(*p) + Rectangle::new([(-6, -6), (6, 6)], f)
+                            }))
+                            .map(|_| ())
                     }
+                    Marker::Cross => chart
+                        .draw_series(pts.iter().map(|p| Cross::new(*p, 7, c.stroke_width(3))))
+                        .map(|_| ()),
+                    Marker::Diamond => chart
+                        .draw_series(pts.iter().map(|p| {
+                            EmptyElement::at(*p)
+                                + Polygon::new(vec![(0, -8), (8, 0), (0, 8), (-8, 0)], f)
+                        }))
+                        .map(|_| ()),
                 }
-                chart
-                    .configure_series_labels()
-                    .label_font(font(LEGEND_PX))
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK.mix(0.4))
-                    .position(SeriesLabelPosition::UpperLeft)
-                    .draw()
-                    .map_err(err)?;
-            }};
+                .map_err(err)?;
+            }
         }
-        if self.log_x {
-            body!(
-                b.build_cartesian_2d((x0..x1).log_scale(), y0..y1)
-                    .map_err(err)?
-            );
-        } else {
-            body!(b.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?);
-        }
+
         Ok(())
     }
 }
 
 impl Draw for StackedBars {
+    /// Horizontal bars, one row per configuration, so long labels fit.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(err)?;
+        let (plot, side) = split(root);
+        let items: Vec<LegendItem> = self
+            .segments
+            .iter()
+            .map(|(n, c)| LegendItem {
+                label: n.clone(),
+                colour: *c,
+                dashed: false,
+                boxed: true,
+            })
+            .collect();
+        legend(&side, &items, None)?;
         let n = self.bars.len().max(1);
         let top = self
             .bars
             .iter()
             .map(|(_, v)| v.iter().sum::<f64>())
             .fold(0.0, f64::max)
-            * 1.25;
+            * 1.08;
         let top = if top > 0.0 { top } else { 1.0 };
         let labels: Vec<String> = self.bars.iter().map(|(l, _)| l.clone()).collect();
-        let mut chart = ChartBuilder::on(root)
+        let mut chart = ChartBuilder::on(&plot)
             .caption(&self.title, font(TITLE_PX))
             .margin(20)
-            .x_label_area_size(if n > 4 { 150 } else { 70 })
-            .y_label_area_size(110)
-            .build_cartesian_2d(0f64..n as f64, 0f64..top)
+            .x_label_area_size(80)
+            .y_label_area_size(300)
+            .build_cartesian_2d(0f64..top, 0f64..n as f64)
             .map_err(err)?;
         chart
             .configure_mesh()
-            .disable_x_mesh()
-            .y_desc(&self.y_label)
+            .disable_y_mesh()
+            .x_desc(&self.y_label)
             .axis_desc_style(font(LABEL_PX))
             .label_style(font(TICK_PX))
-            .x_labels(n * 2 + 1)
-            .x_label_formatter(&|v| {
+            .y_labels(n * 2 + 1)
+            .y_label_formatter(&|v| {
+                // Row 0 at the top.
                 let k = v.floor() as usize;
                 if (v - k as f64 - 0.5).abs() < 1e-6 && k < labels.len() {
-                    labels[k].clone()
+                    labels[labels.len() - 1 - k].clone()
                 } else {
                     String::new()
                 }
             })
-            .x_label_style(if n > 4 {
-                font(TICK_PX - 4).transform(FontTransform::Rotate90)
-            } else {
-                font(TICK_PX)
-            })
-            .y_label_formatter(&|v| tick(*v))
+            .x_label_formatter(&|v| tick(*v))
             .bold_line_style(BLACK.mix(0.12))
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(err)?;
-        for (si, (name, c)) in self.segments.iter().enumerate() {
+        for (si, (_, c)) in self.segments.iter().enumerate() {
             let c = *c;
             chart
                 .draw_series(self.bars.iter().enumerate().map(|(i, (_, v))| {
                     let base: f64 = v[..si].iter().sum();
-                    Rectangle::new(
-                        [(i as f64 + 0.15, base), (i as f64 + 0.85, base + v[si])],
-                        c.filled(),
-                    )
+                    let y = (n - 1 - i) as f64;
+                    Rectangle::new([(base, y + 0.15), (base + v[si], y + 0.85)], c.filled())
                 }))
-                .map_err(err)?
-                .label(name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], c.filled()));
+                .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .label_font(font(LEGEND_PX))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(err)?;
         Ok(())
     }
 }
@@ -370,15 +454,27 @@ impl Draw for StackedBars {
 impl Draw for Gantt {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(err)?;
+        let (plot, side) = split(root);
+        let items: Vec<LegendItem> = self
+            .segments
+            .iter()
+            .map(|(n, c)| LegendItem {
+                label: n.clone(),
+                colour: *c,
+                dashed: false,
+                boxed: true,
+            })
+            .collect();
+        legend(&side, &items, None)?;
         let end = self.spans.iter().map(|s| s.2).fold(0.0, f64::max).max(1e-6);
         let rows = self.rows.len().max(1);
         let labels = self.rows.clone();
-        let mut chart = ChartBuilder::on(root)
+        let mut chart = ChartBuilder::on(&plot)
             .caption(&self.title, font(TITLE_PX))
             .margin(20)
             .x_label_area_size(80)
-            .y_label_area_size(150)
-            .build_cartesian_2d(0f64..end * 1.02, 0f64..rows as f64 + 1.2)
+            .y_label_area_size(130)
+            .build_cartesian_2d(0f64..end * 1.02, 0f64..rows as f64)
             .map_err(err)?;
         chart
             .configure_mesh()
@@ -386,7 +482,7 @@ impl Draw for Gantt {
             .x_desc("time since the run started (s)")
             .axis_desc_style(font(LABEL_PX))
             .label_style(font(TICK_PX))
-            .y_labels(rows * 2 + 3)
+            .y_labels(rows * 2 + 1)
             .y_label_formatter(&|v| {
                 // Row 0 is drawn at the top.
                 let k = v.floor() as usize;
@@ -401,7 +497,7 @@ impl Draw for Gantt {
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(err)?;
-        for (si, (name, c)) in self.segments.iter().enumerate() {
+        for (si, (_, c)) in self.segments.iter().enumerate() {
             let c = *c;
             chart
                 .draw_series(
@@ -413,18 +509,8 @@ impl Draw for Gantt {
                             Rectangle::new([(a, y + 0.15), (b, y + 0.85)], c.filled())
                         }),
                 )
-                .map_err(err)?
-                .label(name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], c.filled()));
+                .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .label_font(font(LEGEND_PX))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(err)?;
         Ok(())
     }
 }
@@ -533,12 +619,7 @@ impl Draw for Heatmap {
                 )))
                 .map_err(err)?;
         }
-        root.draw(&Text::new(
-            format!("cells: {} (★ best)", self.unit),
-            (SIZE.0 as i32 - 420, SIZE.1 as i32 - 30),
-            font(LEGEND_PX),
-        ))
-        .map_err(err)?;
+
         Ok(())
     }
 }
@@ -554,5 +635,7 @@ mod tests {
         assert_eq!(tick(0.5), "0.5");
         assert_eq!(tick(2.0), "2");
         assert_eq!(tick(-1500.0), "-1,500");
+        assert_eq!(round_sig(251.19, 2), 250.0);
+        assert_eq!(round_sig(0.0123, 2), 0.012);
     }
 }

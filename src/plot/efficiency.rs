@@ -58,13 +58,13 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             }
         }
         lines.push(Line {
-            label: format!("{label}: efficiency"),
+            label: label.clone(),
             points: eff,
             dashed: false,
             style: i,
         });
         lines.push(Line {
-            label: format!("{label}: busy fraction"),
+            label: String::new(),
             points: busy,
             dashed: true,
             style: i,
@@ -110,6 +110,9 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             lines,
             reference: Some(ideal),
             y_from_zero: true,
+            note: Some(
+                "solid: real efficiency\ndashed, same colour: the\nseed's busy fraction".into(),
+            ),
         },
         caption,
     ))

@@ -113,7 +113,10 @@ pub fn prepare(r: &Report) -> Prepared<Heatmap> {
     }
     Ok((
         Heatmap {
-            title: format!("Throughput, workers × batch size ({})", r.scenario.name),
+            title: format!(
+                "Throughput (records/s, ★ best): workers × batch size ({})",
+                r.scenario.name
+            ),
             x_label: "batch size (records)".into(),
             y_label: "workers".into(),
             x_ticks: batches.iter().map(|b| b.to_string()).collect(),

@@ -97,7 +97,7 @@ pub(crate) fn facets(s: &ConfigSummary) -> [(&'static str, String); 7] {
         ("lock", s.lock.clone()),
         ("schedule", s.schedule.clone()),
         ("overhead", s.overhead.clone()),
-        ("batch", format!("batch {}", s.batch_size)),
+        ("batch", format!("b{}", s.batch_size)),
         ("records", format!("{} rec", s.records)),
     ]
 }
@@ -106,8 +106,14 @@ pub(crate) fn facets(s: &ConfigSummary) -> [(&'static str, String); 7] {
 /// engine and lock model).
 pub(crate) fn labels(members: &[&ConfigSummary]) -> Vec<String> {
     let all: Vec<_> = members.iter().map(|s| facets(s)).collect();
+    // "-" (the sequential baseline has no lock model, schedule or pool)
+    // matches anything, so it does not make a facet vary.
     let varying: Vec<usize> = (0..7)
-        .filter(|&i| all.iter().any(|f| f[i].1 != all[0][i].1))
+        .filter(|&i| {
+            let mut vals = all.iter().map(|f| f[i].1.as_str()).filter(|v| *v != "-");
+            let first = vals.next();
+            vals.any(|v| Some(v) != first)
+        })
         .collect();
     let varying = if varying.is_empty() {
         vec![0, 2]

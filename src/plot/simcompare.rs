@@ -46,13 +46,13 @@ pub fn prepare(
         }
         if m.len() > 1 {
             lines.push(Line {
-                label: format!("{label}: measured"),
+                label: label.clone(),
                 points: m,
                 dashed: false,
                 style: i,
             });
             lines.push(Line {
-                label: format!("{label}: simulated"),
+                label: String::new(),
                 points: s,
                 dashed: true,
                 style: i,
@@ -83,6 +83,7 @@ pub fn prepare(
             lines,
             reference: None,
             y_from_zero: true,
+            note: Some("solid: measured\ndashed: simulated".into()),
         },
         caption,
     ))

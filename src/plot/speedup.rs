@@ -97,7 +97,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
                 })
                 .collect();
             lines.push(Line {
-                label: format!("{label}: USL fit"),
+                label: String::new(),
                 points: curve,
                 dashed: true,
                 style: i,
@@ -133,6 +133,9 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             lines,
             reference: Some(ideal),
             y_from_zero: true,
+            note: (!r.fits.is_empty()).then(|| {
+                "dashed in a curve's colour:\nits USL fit\nbars: 95% bootstrap CI".to_string()
+            }),
         },
         caption,
     ))
@@ -216,7 +219,7 @@ mod tests {
         let big = chart
             .lines
             .iter()
-            .find(|l| !l.dashed && l.label.contains("10000 rec") && l.label.contains("batch 1000"))
+            .find(|l| !l.dashed && l.label.contains("10000 rec") && l.label.contains("b1000"))
             .unwrap();
         assert!(
             (big.points[2].y - 2.25 / 1.0).abs() < 0.05,

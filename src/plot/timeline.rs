@@ -32,11 +32,13 @@ pub fn prepare(r: &Report, results_dir: &Path) -> Prepared<Gantt> {
         .map_err(|e| format!("no timeline for {} ({}: {e})", s.id, file.display()))?;
     let events: Vec<TimelineEvent> =
         serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
-    let (gantt, caption) = from_events(
+    let (mut gantt, caption) = from_events(
         &events,
         s.workers,
         &format!("{} ({})", s.label(), r.scenario.name),
     );
+    // The full configuration is in the caption; the title stays short.
+    gantt.title = format!("Worker timeline: {} {} ×{}", s.engine, s.lock, s.workers);
     Ok((gantt, caption))
 }
 

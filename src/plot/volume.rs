@@ -123,6 +123,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             lines,
             reference: Some(reference),
             y_from_zero: true,
+            note: None,
         },
         caption,
     ))
