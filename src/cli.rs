@@ -177,6 +177,10 @@ pub struct IngestArgs {
     /// Pay simulated costs by sleeping or by spinning a core.
     #[arg(long, value_enum)]
     pub pay: Option<PayMode>,
+    /// Extra application work per record in ms, paid by spinning a core
+    /// (what a pipeline does per record besides parsing and inserting).
+    #[arg(long, default_value_t = 0.0)]
+    pub record_work_ms: f64,
     /// Really serialise every batch to bytes and back across a channel.
     #[arg(long)]
     pub ipc_copy: bool,
@@ -237,6 +241,7 @@ impl IngestArgs {
             queue_depth: self.queue_depth,
             overhead: o,
             timeline: self.timeline.is_some(),
+            record_work_s: self.record_work_ms / 1e3,
         };
         cfg.validate()?;
         Ok(cfg)

@@ -54,12 +54,14 @@ impl Clock for RealClock {
         if secs <= 0.0 {
             return;
         }
-        let d = Duration::from_secs_f64(secs);
         match mode {
-            PayMode::Sleep => std::thread::sleep(d),
+            PayMode::Sleep => std::thread::sleep(Duration::from_secs_f64(secs)),
             PayMode::Spin => {
-                let end = Instant::now() + d;
-                while Instant::now() < end {
+                // Spin for CPU time, not wall time: a thread that is
+                // descheduled (more workers than cores) must take longer,
+                // as real CPU work would.
+                let end = thread_cpu_s() + secs;
+                while thread_cpu_s() < end {
                     std::hint::spin_loop();
                 }
             }
@@ -67,9 +69,28 @@ impl Clock for RealClock {
     }
 }
 
+/// CPU time consumed by the calling thread, in seconds.
+fn thread_cpu_s() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer;
+    // CLOCK_THREAD_CPUTIME_ID exists on every Linux we run on.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spinning_costs_cpu_time() {
+        let t0 = thread_cpu_s();
+        RealClock::start().pay(0.02, PayMode::Spin);
+        assert!(thread_cpu_s() - t0 >= 0.02);
+    }
 
     #[test]
     fn real_clock_pays_at_least_what_is_asked() {

@@ -213,6 +213,11 @@ pub struct RunConfig {
     pub overhead: Overhead,
     /// Record one timeline event per (worker, batch, phase).
     pub timeline: bool,
+    /// Extra processing per record, paid by spinning a core while parsing:
+    /// the application work (Python-level transformation, validation,
+    /// enrichment) a real pipeline does besides parsing. 0 for a bare ingest.
+    #[serde(default)]
+    pub record_work_s: f64,
 }
 
 impl Default for RunConfig {
@@ -226,6 +231,7 @@ impl Default for RunConfig {
             queue_depth: 4,
             overhead: Overhead::zero("none"),
             timeline: false,
+            record_work_s: 0.0,
         }
     }
 }
@@ -241,6 +247,9 @@ impl RunConfig {
         }
         if self.queue_depth == 0 {
             bail!("--queue-depth must be at least 1");
+        }
+        if !(self.record_work_s.is_finite() && self.record_work_s >= 0.0) {
+            bail!("--record-work-ms must be a non-negative number");
         }
         let o = &self.overhead;
         for (name, v) in [

@@ -147,7 +147,12 @@ impl Shared<'_> {
         if o.ipc_copy {
             raw = rec.time(Phase::Overhead, id, || ipc::round_trip(raw))?;
         }
-        let batch = rec.time(Phase::Parse, id, || self.parse_batch(b, raw));
+        let batch = rec.time(Phase::Parse, id, || {
+            let batch = self.parse_batch(b, raw);
+            let work = self.cfg.record_work_s * (b.end - b.start) as f64;
+            self.clock.pay(work, super::clock::PayMode::Spin);
+            batch
+        });
         rec.stats.batches += 1;
         rec.stats.records += (b.end - b.start) as u64;
         out.rows += batch.rows.len() as u64;

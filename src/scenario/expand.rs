@@ -105,6 +105,7 @@ pub fn expand(s: &Scenario) -> Vec<ConfigSpec> {
                             backend: backend.clone(),
                             workers: 1,
                             batch_size,
+                            record_work_s: sw.record_work_ms.unwrap_or(0.0) / 1e3,
                             ..Default::default()
                         },
                         group: String::new(),
@@ -134,6 +135,7 @@ pub fn expand(s: &Scenario) -> Vec<ConfigSpec> {
                                             queue_depth: sw.queue_depth,
                                             overhead: overhead(s, preset),
                                             timeline: false,
+                                            record_work_s: sw.record_work_ms.unwrap_or(0.0) / 1e3,
                                         },
                                         group: group.clone(),
                                         baseline: base_id.clone(),

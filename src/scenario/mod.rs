@@ -92,6 +92,11 @@ pub struct Sweep {
     pub pay: Option<PayMode>,
     #[serde(default)]
     pub ipc_copy: bool,
+    /// Extra per-record processing (ms, spinning a core), for every
+    /// configuration including the baseline: what the pipeline does per
+    /// record besides parsing and inserting.
+    #[serde(default)]
+    pub record_work_ms: Option<f64>,
 }
 
 fn default_engines() -> Vec<Engine> {
@@ -272,6 +277,7 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
         ("sweep.dispatch_ms", s.sweep.dispatch_ms),
         ("sweep.dispatch_us_per_kb", s.sweep.dispatch_us_per_kb),
         ("sweep.shutdown_ms", s.sweep.shutdown_ms),
+        ("sweep.record_work_ms", s.sweep.record_work_ms),
     ] {
         if let Some(v) = v
             && !(v.is_finite() && v >= 0.0)

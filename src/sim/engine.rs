@@ -180,7 +180,7 @@ impl Sim<'_> {
             let u: f64 = self.rng.random::<f64>() * (p.noise.len() - 1) as f64;
             let k = (u.floor() as usize).min(p.noise.len() - 2);
             let noise = p.noise[k] + (p.noise[k + 1] - p.noise[k]) * (u - k as f64);
-            total += (p.base_s + p.per_kb_s * kb) * noise;
+            total += (p.base_s + p.per_kb_s * kb) * noise + self.cfg.record_work_s;
         }
         total
     }
