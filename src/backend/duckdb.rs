@@ -185,21 +185,7 @@ impl Connection for DuckConn {
         )?;
         let mut it = stmt.query([])?;
         while let Some(r) = it.next()? {
-            checksum.add(&AppRecord {
-                app_id: r.get(0)?,
-                pub_number: r.get(1)?,
-                kind: r.get(2)?,
-                pub_date: r.get(3)?,
-                filing_date: r.get(4)?,
-                appl_type: r.get(5)?,
-                title: r.get(6)?,
-                cpc_main: r.get(7)?,
-                applicant: r.get(8)?,
-                inventor_count: r.get(9)?,
-                claim_count: r.get(10)?,
-                abstract_text: r.get(11)?,
-                xml_bytes: r.get(12)?,
-            });
+            checksum.add(&super::app_record_from_row!(r));
         }
         Ok(ReadBack {
             rows: rows as u64,

@@ -135,6 +135,30 @@ pub trait Connection: Send {
     fn read_back(&mut self) -> Result<ReadBack>;
 }
 
+/// Builds an [`AppRecord`] from a row of the 13 `app_base` columns in
+/// insert order. rusqlite's and duckdb's rows both have `get(i)` but share
+/// no trait, so the read-back of both engines uses this one macro.
+macro_rules! app_record_from_row {
+    ($r:expr) => {
+        crate::data::AppRecord {
+            app_id: $r.get(0)?,
+            pub_number: $r.get(1)?,
+            kind: $r.get(2)?,
+            pub_date: $r.get(3)?,
+            filing_date: $r.get(4)?,
+            appl_type: $r.get(5)?,
+            title: $r.get(6)?,
+            cpc_main: $r.get(7)?,
+            applicant: $r.get(8)?,
+            inventor_count: $r.get(9)?,
+            claim_count: $r.get(10)?,
+            abstract_text: $r.get(11)?,
+            xml_bytes: $r.get(12)?,
+        }
+    };
+}
+pub(crate) use app_record_from_row;
+
 /// Creates a fresh database at `path` (an existing file there is replaced)
 /// with the three tables, and returns it.
 pub fn create(path: &Path, opts: &BackendOptions) -> Result<Box<dyn Database>> {

@@ -194,6 +194,18 @@ fn padded(lo: f64, hi: f64, log: bool) -> (f64, f64) {
     (lo - 0.05 * span, hi + 0.08 * span)
 }
 
+/// The label of the band (a bar, a timeline row, a heatmap cell) whose
+/// centre is at `v`, bands being one unit wide from 0; empty between
+/// centres. `top_down` puts band 0 at the top.
+fn band_label(labels: &[String], v: f64, top_down: bool) -> String {
+    let k = v.floor() as usize;
+    if (v - k as f64 - 0.5).abs() < 1e-6 && k < labels.len() {
+        labels[if top_down { labels.len() - 1 - k } else { k }].clone()
+    } else {
+        String::new()
+    }
+}
+
 /// `v` rounded to `digits` significant digits (251.2 → 250).
 pub fn round_sig(v: f64, digits: i32) -> f64 {
     if v == 0.0 {
@@ -423,15 +435,7 @@ impl Draw for StackedBars {
             .axis_desc_style(font(LABEL_PX))
             .label_style(font(TICK_PX))
             .y_labels(n * 2 + 1)
-            .y_label_formatter(&|v| {
-                // Row 0 at the top.
-                let k = v.floor() as usize;
-                if (v - k as f64 - 0.5).abs() < 1e-6 && k < labels.len() {
-                    labels[labels.len() - 1 - k].clone()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|v| band_label(&labels, *v, true))
             .x_label_formatter(&|v| tick(*v))
             .bold_line_style(BLACK.mix(0.12))
             .light_line_style(WHITE.mix(0.0))
@@ -483,15 +487,7 @@ impl Draw for Gantt {
             .axis_desc_style(font(LABEL_PX))
             .label_style(font(TICK_PX))
             .y_labels(rows * 2 + 1)
-            .y_label_formatter(&|v| {
-                // Row 0 is drawn at the top.
-                let k = v.floor() as usize;
-                if (v - k as f64 - 0.5).abs() < 1e-6 && k < labels.len() {
-                    labels[labels.len() - 1 - k].clone()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|v| band_label(&labels, *v, true))
             .x_label_formatter(&|v| tick(*v))
             .bold_line_style(BLACK.mix(0.12))
             .light_line_style(WHITE.mix(0.0))
@@ -551,22 +547,8 @@ impl Draw for Heatmap {
             .label_style(font(TICK_PX))
             .x_labels(nx * 2 + 1)
             .y_labels(ny * 2 + 1)
-            .x_label_formatter(&|v| {
-                let k = v.floor() as usize;
-                if (v - k as f64 - 0.5).abs() < 1e-6 && k < xt.len() {
-                    xt[k].clone()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|v| {
-                let k = v.floor() as usize;
-                if (v - k as f64 - 0.5).abs() < 1e-6 && k < yt.len() {
-                    yt[k].clone()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|v| band_label(&xt, *v, false))
+            .y_label_formatter(&|v| band_label(&yt, *v, false))
             .draw()
             .map_err(err)?;
         // Sequential blue scale (light = low), readable in grey-scale too.
