@@ -184,6 +184,27 @@ fn legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Clears `root`, draws a legend of coloured boxes (one per segment) in
+/// the legend column and returns the area left for the chart.
+fn boxed_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    segments: &[(String, RGBColor)],
+) -> Result<DrawingArea<DB, Shift>> {
+    root.fill(&WHITE).map_err(err)?;
+    let (plot, side) = split(root);
+    let items: Vec<LegendItem> = segments
+        .iter()
+        .map(|(n, c)| LegendItem {
+            label: n.clone(),
+            colour: *c,
+            dashed: false,
+            boxed: true,
+        })
+        .collect();
+    legend(&side, &items, None)?;
+    Ok(plot)
+}
+
 /// Axis range with 5% padding; log axes pad multiplicatively.
 fn padded(lo: f64, hi: f64, log: bool) -> (f64, f64) {
     if log {
@@ -399,19 +420,7 @@ impl LineChart {
 impl Draw for StackedBars {
     /// Horizontal bars, one row per configuration, so long labels fit.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
-        root.fill(&WHITE).map_err(err)?;
-        let (plot, side) = split(root);
-        let items: Vec<LegendItem> = self
-            .segments
-            .iter()
-            .map(|(n, c)| LegendItem {
-                label: n.clone(),
-                colour: *c,
-                dashed: false,
-                boxed: true,
-            })
-            .collect();
-        legend(&side, &items, None)?;
+        let plot = boxed_legend(root, &self.segments)?;
         let n = self.bars.len().max(1);
         let top = self
             .bars
@@ -457,19 +466,7 @@ impl Draw for StackedBars {
 
 impl Draw for Gantt {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
-        root.fill(&WHITE).map_err(err)?;
-        let (plot, side) = split(root);
-        let items: Vec<LegendItem> = self
-            .segments
-            .iter()
-            .map(|(n, c)| LegendItem {
-                label: n.clone(),
-                colour: *c,
-                dashed: false,
-                boxed: true,
-            })
-            .collect();
-        legend(&side, &items, None)?;
+        let plot = boxed_legend(root, &self.segments)?;
         let end = self.spans.iter().map(|s| s.2).fold(0.0, f64::max).max(1e-6);
         let rows = self.rows.len().max(1);
         let labels = self.rows.clone();
