@@ -69,7 +69,6 @@ pub struct Heatmap {
     pub y_ticks: Vec<String>,
     /// values[y][x]; None where the configuration is missing.
     pub values: Vec<Vec<Option<f64>>>,
-    pub unit: String,
 }
 
 /// A chart that can be drawn on any backend.

@@ -122,7 +122,6 @@ pub fn prepare(r: &Report) -> Prepared<Heatmap> {
             x_ticks: batches.iter().map(|b| b.to_string()).collect(),
             y_ticks: workers.iter().map(|w| w.to_string()).collect(),
             values,
-            unit: "records/s".into(),
         },
         caption,
     ))

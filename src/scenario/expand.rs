@@ -81,6 +81,7 @@ pub fn expand(s: &Scenario) -> Vec<ConfigSpec> {
     let sw = &s.sweep;
     let mut out: Vec<ConfigSpec> = Vec::new();
     let want_baseline = sw.workers.contains(&1);
+    let record_work_s = sw.record_work_ms.unwrap_or(0.0) / 1e3;
     for &records in &s.data.records {
         let data = DataKey {
             records,
@@ -105,7 +106,7 @@ pub fn expand(s: &Scenario) -> Vec<ConfigSpec> {
                             backend: backend.clone(),
                             workers: 1,
                             batch_size,
-                            record_work_s: sw.record_work_ms.unwrap_or(0.0) / 1e3,
+                            record_work_s,
                             ..Default::default()
                         },
                         group: String::new(),
@@ -135,7 +136,7 @@ pub fn expand(s: &Scenario) -> Vec<ConfigSpec> {
                                             queue_depth: sw.queue_depth,
                                             overhead: overhead(s, preset),
                                             timeline: false,
-                                            record_work_s: sw.record_work_ms.unwrap_or(0.0) / 1e3,
+                                            record_work_s,
                                         },
                                         group: group.clone(),
                                         baseline: base_id.clone(),

@@ -27,7 +27,7 @@ fn parse_cost(raw: &[String]) -> ParseCost {
     // One timing per record, in file order, as an ingest meets them: a
     // best-of-several on the same record runs with hot caches and
     // predictors and underestimated the bulk parse cost by half.
-    let best: Vec<f64> = raw
+    let times: Vec<f64> = raw
         .iter()
         .map(|r| {
             let t = Instant::now();
@@ -36,11 +36,11 @@ fn parse_cost(raw: &[String]) -> ParseCost {
         })
         .collect();
     let kb: Vec<f64> = raw.iter().map(|r| r.len() as f64 / 1024.0).collect();
-    let (a, b) = linear_fit(&kb, &best);
+    let (a, b) = linear_fit(&kb, &times);
     let (a, b) = (a.max(0.0), b.max(0.0));
     let mut ratio: Vec<f64> = kb
         .iter()
-        .zip(&best)
+        .zip(&times)
         .map(|(k, t)| t / (a + b * k).max(1e-12))
         .collect();
     ratio.sort_by(f64::total_cmp);

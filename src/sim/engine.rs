@@ -135,6 +135,8 @@ struct Sim<'a> {
     all: Vec<BatchRange>,
     cursor: usize,
     active_writes: Vec<f64>,
+    /// Mean record size of the data, for the per-KB dispatch cost.
+    mean_kb: f64,
     workers_left: usize,
     events: u64,
 }
@@ -343,7 +345,7 @@ impl Sim<'_> {
     fn granted_dispatch(&mut self, e: usize, t: f64) {
         let o = &self.cfg.overhead;
         let b = self.ents[e].batch.expect("dispatching a batch");
-        let kb = (b.end - b.start) as f64 * mean(self.data.sizes_kb);
+        let kb = (b.end - b.start) as f64 * self.mean_kb;
         let d = o.dispatch_s + o.dispatch_per_kb_s * kb;
         self.heap.push(Ev(t + d, e));
     }
@@ -492,6 +494,7 @@ pub fn simulate(
         all: dynamic_plan(records, cfg.batch_size),
         cursor: 0,
         active_writes: Vec::new(),
+        mean_kb: mean(data.sizes_kb),
         workers_left: n,
         events: 0,
     };
