@@ -208,7 +208,7 @@ fn bad_input_gets_a_clear_error() {
     );
     fails_with(
         &["ingest", "--input", good, "--batch-size", "0"],
-        "--batch-size must be at least 1",
+        "--batch-size <BATCH_SIZE>': must be at least 1, got 0",
     );
     fails_with(
         &["ingest", "--input", good, "--backend", "postgres"],
@@ -216,11 +216,15 @@ fn bad_input_gets_a_clear_error() {
     );
     fails_with(
         &["ingest", "--input", good, "--overhead", "java"],
-        "unknown overhead preset 'java'",
+        "invalid value 'java' for '--overhead <OVERHEAD>'",
+    );
+    fails_with(
+        &["ingest", "--input", good, "--overhead", "java"],
+        "python-mp",
     );
     fails_with(
         &["ingest", "--input", good, "--workers", "0"],
-        "--workers must be at least 1",
+        "must be at least 1, got 0",
     );
     fails_with(
         &["generate", "--records", "5", "--out", "/proc/nope/x.xml"],

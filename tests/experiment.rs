@@ -89,6 +89,8 @@ fn run_writes_exports_and_figures_and_plot_redraws_them() {
     // Only one record count: the volume chart is skipped, and the report says why.
     assert!(!out.join("plots/overhead-vs-volume.png").exists());
     assert!(md.contains("*Overhead vs volume* skipped: the sweep has 1 record count"));
+    // The report says every configuration stored the same rows.
+    assert!(md.contains("all 40 runs stored the same content"), "{md}");
     // PNG header: 1200 × 800.
     let png = std::fs::read(out.join("plots/speedup.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
@@ -103,6 +105,14 @@ fn run_writes_exports_and_figures_and_plot_redraws_them() {
         .success()
         .stdout(predicate::str::contains("figure Speedup vs workers"));
     assert!(out.join("plots/speedup.png").exists() && out.join("plots/heatmap.svg").exists());
+}
+
+fn journal_records(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
 }
 
 #[test]
@@ -126,19 +136,23 @@ fn resume_after_an_interrupted_sweep_has_no_duplicate_or_missing_runs() {
         lines[..4].join("\n"),
         &lines[4][..lines[4].len() / 2]
     );
-    std::fs::write(&journal, torn).unwrap();
+    std::fs::write(&journal, &torn).unwrap();
     bin()
         .arg("run")
         .arg(&s)
         .arg("--resume")
         .assert()
         .success()
-        .stderr(predicate::str::contains("4 finished run(s) kept, 5 to go"));
-    let after: Vec<serde_json::Value> = std::fs::read_to_string(&journal)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+        .stderr(
+            predicate::str::contains("4 finished run(s) reused, 5 to run")
+                .and(predicate::str::contains("last line (5) is incomplete")),
+        );
+    let bytes = std::fs::read_to_string(&journal).unwrap();
+    assert!(
+        bytes.starts_with(&torn),
+        "the journal was appended to, never rewritten"
+    );
+    let after = journal_records(&journal);
     assert_eq!(after.len(), 9);
     let mut keys: Vec<(String, u64)> = after
         .iter()
@@ -157,6 +171,65 @@ fn resume_after_an_interrupted_sweep_has_no_duplicate_or_missing_runs() {
         "every (configuration, repetition) exactly once"
     );
     assert_eq!(csv_rows(&dir.path().join("out/runs.csv")).len(), 9);
+}
+
+#[test]
+fn a_folder_with_runs_is_resumed_or_started_afresh_never_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        dir.path(),
+        "repetitions = 2\n[data]\nrecords = [40]\n[sweep]\nworkers = [1, 2]\n",
+    );
+    bin().arg("run").arg(&s).assert().success();
+    let journal = dir.path().join("out/runs.jsonl");
+    let before = std::fs::read(&journal).unwrap();
+    bin()
+        .arg("run")
+        .arg(&s)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--resume").and(predicate::str::contains("--fresh")));
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        before,
+        "refused without touching the journal"
+    );
+    bin().arg("run").arg(&s).arg("--fresh").assert().success();
+    assert_eq!(
+        std::fs::read(dir.path().join("out/runs.1.jsonl")).unwrap(),
+        before,
+        "the old journal is kept"
+    );
+    assert_eq!(journal_records(&journal).len(), 4);
+}
+
+#[test]
+fn resume_reuses_only_runs_with_the_same_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        dir.path(),
+        "repetitions = 2\n[data]\nrecords = [40]\n[sweep]\nworkers = [1, 2]\n",
+    );
+    bin().arg("run").arg(&s).assert().success();
+    bin()
+        .arg("run")
+        .arg(&s)
+        .args(["--resume", "--set", "sweep.record_work_ms=0.05"])
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("0 finished run(s) reused, 4 to run").and(
+                predicate::str::contains("4 journaled run(s) were made with other settings"),
+            ),
+        );
+    // The exports hold only the runs of the sweep as it now is.
+    let runs = csv_rows(&dir.path().join("out/runs.csv"));
+    assert_eq!(runs.len(), 4);
+    assert_eq!(
+        journal_records(&dir.path().join("out/runs.jsonl")).len(),
+        8,
+        "nothing dropped from the journal"
+    );
 }
 
 #[test]

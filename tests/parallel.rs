@@ -1,72 +1,222 @@
-//! The parallel runner through the library on small data: every lock model
-//! × engine × schedule × worker count passes verification on data with
-//! malformed and duplicate records; simulated pool costs show up where they
-//! should and only there; a global mutex makes workers wait.
+//! The parallel runner through the library on small data: every engine ×
+//! lock model × schedule × worker count × index policy stores the same rows
+//! as the sequential run, on data with malformed and duplicate records;
+//! verification fails when a fault-injecting double corrupts a write;
+//! every thread's time adds up; simulated pool costs show up where they
+//! should and only there.
 
 mod common;
 
 use common::gen_file;
-use ingestlab::backend::{BackendOptions, Engine, InsertMethod};
-use ingestlab::run::{self, Input, LockModel, Overhead, RunConfig, Schedule};
+use ingestlab::backend::fault::{Fault, FaultyDb};
+use ingestlab::backend::{self, BackendOptions, Engine, IndexPolicy, InsertMethod};
+use ingestlab::data::parse::parse_record;
+use ingestlab::run::clock::RealClock;
+use ingestlab::run::{self, Cancel, Ctx, Input, LockModel, Preset, RunConfig, Schedule};
+
+fn cfg(
+    engine: Engine,
+    index: IndexPolicy,
+    lock: LockModel,
+    schedule: Schedule,
+    workers: usize,
+) -> RunConfig {
+    RunConfig {
+        backend: BackendOptions {
+            engine,
+            index,
+            ..Default::default()
+        },
+        workers,
+        batch_size: 16,
+        schedule,
+        lock,
+        queue_depth: 2,
+        ..Default::default()
+    }
+}
 
 #[test]
-fn every_combination_passes_verification() {
+fn every_configuration_stores_the_same_rows_as_the_sequential_run() {
     let dir = tempfile::tempdir().unwrap();
     let (path, stats) = gen_file(dir.path(), "m.xml", 240, 0.05, 0.05);
+    assert!(stats.malformed > 0 && stats.duplicates > 0);
     let input = Input::open(&path).unwrap();
-    let expect_quarantined = stats.malformed + stats.duplicates;
+    let expected = *input.expected().unwrap();
+    assert_eq!(expected.quarantined, stats.malformed + stats.duplicates);
+    let db = dir.path().join("t.db");
+    let mut runs = 0;
     for engine in Engine::ALL {
-        for lock in LockModel::ALL {
-            for schedule in [Schedule::Static, Schedule::Dynamic] {
-                for workers in [1, 2, 3, 4, 8] {
-                    let cfg = RunConfig {
-                        backend: BackendOptions {
-                            engine,
-                            ..Default::default()
-                        },
-                        workers,
-                        batch_size: 16,
-                        schedule,
-                        lock,
-                        queue_depth: 2,
-                        ..Default::default()
-                    };
-                    let db = dir.path().join(format!(
-                        "{engine}-{}-{}-{workers}.db",
-                        lock.name(),
-                        schedule.name()
-                    ));
-                    let r = run::run(&input, &db, &cfg).unwrap().result;
-                    let what = format!("{engine} {} {} {workers}", lock.name(), schedule.name());
-                    assert!(
-                        r.verification.passed,
-                        "{what}: {:?}",
-                        r.verification.problems
-                    );
-                    assert_eq!(r.quarantined, expect_quarantined, "{what}");
-                    assert_eq!(r.workers.len(), workers, "{what}");
-                    assert_eq!(
-                        r.workers.iter().map(|w| w.records).sum::<u64>(),
-                        240,
-                        "{what}"
-                    );
-                    assert_eq!(
-                        r.writer.is_some(),
-                        lock == LockModel::SingleWriter && workers > 1,
-                        "{what}"
-                    );
-                    ingestlab::backend::remove_db_files(&db);
+        for index in IndexPolicy::ALL {
+            for lock in LockModel::ALL {
+                for schedule in Schedule::ALL {
+                    for workers in [1, 2, 4] {
+                        let c = cfg(engine, index, lock, schedule, workers);
+                        let r = run::run(&input, &db, &c, &Ctx::default()).unwrap().result;
+                        let what = format!("{engine} {index} {lock} {schedule} ×{workers}");
+                        let v = &r.verification;
+                        assert!(v.passed, "{what}: {:?}", v.problems);
+                        assert_eq!(
+                            (v.checksum_stored, v.errors_checksum_stored),
+                            (expected.checksum.0, expected.errors_checksum.0),
+                            "{what}"
+                        );
+                        assert_eq!(
+                            r.workers.iter().map(|w| w.records).sum::<u64>(),
+                            240,
+                            "{what}"
+                        );
+                        assert_eq!(
+                            r.writer.is_some(),
+                            lock == LockModel::SingleWriter && workers > 1,
+                            "{what}"
+                        );
+                        runs += 1;
+                    }
                 }
+            }
+        }
+    }
+    assert_eq!(runs, 2 * 2 * 4 * 2 * 3);
+}
+
+#[test]
+fn the_first_record_in_file_order_wins_each_app_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, stats) = gen_file(dir.path(), "d.xml", 600, 0.0, 0.05);
+    assert!(stats.duplicates > 10);
+    let input = Input::open(&path).unwrap();
+    let reader = ingestlab::data::split::RecordReader::open(&path).unwrap();
+    // The first parsed record of every app_id, in file order.
+    let mut first = std::collections::HashMap::new();
+    for (k, s) in input.index.spans.iter().enumerate() {
+        let mut b = Vec::new();
+        reader.read(*s, &mut b).unwrap();
+        let r = parse_record(&b).unwrap();
+        first.entry(r.app_id.clone()).or_insert((k, r));
+    }
+    let db_path = dir.path().join("d.db");
+    let c = cfg(
+        Engine::Sqlite,
+        IndexPolicy::Upfront,
+        LockModel::Native,
+        Schedule::Dynamic,
+        4,
+    );
+    assert!(
+        run::run(&input, &db_path, &c, &Ctx::default())
+            .unwrap()
+            .result
+            .verification
+            .passed
+    );
+    let conn = rusqlite::Connection::open(&db_path).unwrap();
+    for (id, (k, r)) in &first {
+        let (title, pub_date): (String, String) = conn
+            .query_row(
+                "SELECT title, pub_date FROM app_base WHERE app_id = ?",
+                [id],
+                |x| Ok((x.get(0)?, x.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (title.as_str(), pub_date.as_str()),
+            (r.title.as_str(), r.pub_date.as_str()),
+            "app_id {id} (record {k})"
+        );
+    }
+    let reason: String = conn
+        .query_row(
+            "SELECT reason FROM app_errors WHERE reason LIKE 'duplicate%' LIMIT 1",
+            [],
+            |x| x.get(0),
+        )
+        .unwrap();
+    assert!(
+        reason.contains("the first in file order") && reason.contains("is kept"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn verification_fails_when_the_database_is_corrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = gen_file(dir.path(), "f.xml", 200, 0.0, 0.0);
+    let input = Input::open(&path).unwrap();
+    for engine in Engine::ALL {
+        for fault in Fault::ALL {
+            let c = cfg(
+                engine,
+                IndexPolicy::AfterLoad,
+                LockModel::Native,
+                Schedule::Static,
+                2,
+            );
+            let p = dir.path().join(format!("f-{engine}-{fault}.db"));
+            let db = FaultyDb::new(backend::create(&p, &c.backend).unwrap(), fault);
+            let r = run::run_with(&input, &db, &c, &RealClock::start(), &Cancel::never())
+                .unwrap()
+                .result;
+            assert!(
+                !r.verification.passed,
+                "{engine} {fault}: verification passed a corrupted database"
+            );
+            let expected = match fault {
+                Fault::DropRow => "expects 200",
+                Fault::AlterColumn => "stored rows differ",
+                Fault::DuplicateRow => "distinct app_ids",
+            };
+            assert!(
+                r.verification.problems.iter().any(|p| p.contains(expected)),
+                "{engine} {fault}: {:?}",
+                r.verification.problems
+            );
+        }
+    }
+}
+
+#[test]
+fn every_threads_time_adds_up_to_the_wall_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = gen_file(dir.path(), "a.xml", 300, 0.02, 0.02);
+    let input = Input::open(&path).unwrap();
+    for lock in LockModel::ALL {
+        for index in IndexPolicy::ALL {
+            let mut c = cfg(Engine::Sqlite, index, lock, Schedule::Static, 3);
+            c.overhead = Preset::PythonMp.resolve(&ingestlab::run::OverheadKnobs {
+                pool_startup_ms: Some(5.0),
+                worker_startup_ms: Some(2.0),
+                dispatch_ms: Some(0.2),
+                shutdown_ms: Some(5.0),
+                ..Default::default()
+            });
+            let r = run::run(&input, &dir.path().join("a.db"), &c, &Ctx::default())
+                .unwrap()
+                .result;
+            let sum = r.all_threads().total();
+            assert!(
+                (sum - r.wall_s * r.threads as f64).abs() < 1e-6 * r.wall_s.max(1.0),
+                "{lock} {index}: {sum} vs {} × {}",
+                r.wall_s,
+                r.threads
+            );
+            if index == IndexPolicy::AfterLoad {
+                assert!(
+                    r.all_threads().index_s > 0.0,
+                    "{lock}: the index build is a phase of its own"
+                );
+            } else {
+                assert_eq!(r.all_threads().index_s, 0.0);
             }
         }
     }
 }
 
-fn cfg_with(workers: usize, overhead: Overhead) -> RunConfig {
+fn cfg_with(workers: usize, preset: Preset) -> RunConfig {
     RunConfig {
         workers,
         batch_size: 10,
-        overhead,
+        overhead: preset.resolve(&Default::default()),
         ..Default::default()
     }
 }
@@ -76,10 +226,15 @@ fn python_mp_preset_shows_in_the_phase_totals_and_none_does_not() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = gen_file(dir.path(), "p.xml", 50, 0.0, 0.0);
     let input = Input::open(&path).unwrap();
-    let mp = Overhead::preset("python-mp").unwrap();
-    let r = run::run(&input, &dir.path().join("mp.db"), &cfg_with(4, mp.clone()))
-        .unwrap()
-        .result;
+    let mp = Preset::PythonMp.resolve(&Default::default());
+    let r = run::run(
+        &input,
+        &dir.path().join("mp.db"),
+        &cfg_with(4, Preset::PythonMp),
+        &Ctx::default(),
+    )
+    .unwrap()
+    .result;
     assert!(r.verification.passed);
     // Worker w cannot start before the pool and w+1 worker start-ups.
     for w in &r.workers {
@@ -95,7 +250,8 @@ fn python_mp_preset_shows_in_the_phase_totals_and_none_does_not() {
     let none = run::run(
         &input,
         &dir.path().join("none.db"),
-        &cfg_with(4, Overhead::preset("none").unwrap()),
+        &cfg_with(4, Preset::None),
+        &Ctx::default(),
     )
     .unwrap()
     .result;
@@ -113,22 +269,25 @@ fn global_mutex_wait_grows_with_workers_when_insert_dominates() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = gen_file(dir.path(), "g.xml", 400, 0.0, 0.0);
     let input = Input::open(&path).unwrap();
-    // DuckDB's row-by-row INSERT makes the write far slower than the parse.
+    // DuckDB's row-by-row INSERT makes the write slower than the parse.
     let wait = |workers: usize| {
-        let cfg = RunConfig {
-            backend: BackendOptions {
-                engine: Engine::Duckdb,
-                method: InsertMethod::Insert,
-                ..Default::default()
-            },
+        let mut c = cfg(
+            Engine::Duckdb,
+            IndexPolicy::Upfront,
+            LockModel::GlobalMutex,
+            Schedule::Static,
             workers,
-            batch_size: 20,
-            lock: LockModel::GlobalMutex,
-            ..Default::default()
-        };
-        let r = run::run(&input, &dir.path().join(format!("g{workers}.db")), &cfg)
-            .unwrap()
-            .result;
+        );
+        c.backend.method = InsertMethod::Insert;
+        c.batch_size = 20;
+        let r = run::run(
+            &input,
+            &dir.path().join(format!("g{workers}.db")),
+            &c,
+            &Ctx::default(),
+        )
+        .unwrap()
+        .result;
         assert!(r.verification.passed);
         assert!(
             r.phases.insert_s > r.phases.parse_s,
@@ -152,10 +311,37 @@ fn ipc_copy_is_measured_as_overhead() {
     let r = run::run(
         &input,
         &dir.path().join("i.db"),
-        &cfg_with(2, Overhead::preset("ipc-copy").unwrap()),
+        &cfg_with(2, Preset::IpcCopy),
+        &Ctx::default(),
     )
     .unwrap()
     .result;
     assert!(r.verification.passed);
     assert!(r.phases.overhead_s > 0.0);
+}
+
+#[test]
+fn a_failing_single_writer_reports_its_own_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = gen_file(dir.path(), "w.xml", 200, 0.0, 0.0);
+    let input = Input::open(&path).unwrap();
+    // The writer's insert fails: a duplicate row under an upfront key.
+    let c = cfg(
+        Engine::Sqlite,
+        IndexPolicy::Upfront,
+        LockModel::SingleWriter,
+        Schedule::Static,
+        2,
+    );
+    let p = dir.path().join("w.db");
+    let db = FaultyDb::new(
+        backend::create(&p, &c.backend).unwrap(),
+        Fault::DuplicateRow,
+    );
+    let e = run::run_with(&input, &db, &c, &RealClock::start(), &Cancel::never()).unwrap_err();
+    let msg = format!("{e:#}");
+    assert!(
+        msg.contains("single writer failed") && msg.contains("UNIQUE"),
+        "{msg}"
+    );
 }

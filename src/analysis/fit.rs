@@ -10,9 +10,21 @@
 //!   Peak at N* = √((1 − σ)/κ) when κ > 0.
 //!
 //! R² is computed on the speedups themselves, not on the linearised form.
-//! Intervals are 95% percentile-bootstrap intervals over the data points.
+//! Intervals are 95% percentile-bootstrap intervals over the data points,
+//! approximate, and given only when some worker count was measured more
+//! than once (with one point per worker count there is nothing to resample
+//! but the curve itself).
+//!
+//! A fit is reported as a result only with evidence: at least
+//! [`MIN_WORKER_COUNTS`] worker counts and R² ≥ [`MIN_R2`] for the model;
+//! otherwise the report says why there is no fit.
 
 use super::stats::quantile_sorted;
+
+/// Worker counts (1 included) a curve needs before a fit is shown.
+pub const MIN_WORKER_COUNTS: usize = 4;
+/// The share of the speedups' variance a model must explain to be shown.
+pub const MIN_R2: f64 = 0.90;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -25,13 +37,16 @@ pub struct Point {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Fit {
+    /// Distinct worker counts behind the fit.
+    pub worker_counts: usize,
     pub amdahl_serial: f64,
-    pub amdahl_serial_ci: (f64, f64),
+    /// Approximate 95% bootstrap interval; None without replicated points.
+    pub amdahl_serial_ci: Option<(f64, f64)>,
     pub amdahl_r2: f64,
     pub usl_sigma: f64,
-    pub usl_sigma_ci: (f64, f64),
+    pub usl_sigma_ci: Option<(f64, f64)>,
     pub usl_kappa: f64,
-    pub usl_kappa_ci: (f64, f64),
+    pub usl_kappa_ci: Option<(f64, f64)>,
     pub usl_r2: f64,
     /// Predicted peak worker count, None when κ ≤ 0 (no peak).
     pub peak_workers: Option<f64>,
@@ -93,18 +108,83 @@ fn r2(p: &[Point], f: impl Fn(f64) -> f64) -> f64 {
     }
 }
 
-/// Fits both laws. Errors when the data cannot identify them: fewer than
-/// three distinct worker counts (including 1), or a non-positive speedup.
-pub fn fit(points: &[Point]) -> Result<Fit, String> {
+/// Approximate 95% bootstrap intervals of (Amdahl s, USL σ, USL κ) over
+/// resampled points; None without replicated points (nothing to resample
+/// but the curve) or when too few resamples can be fitted.
+type Cis = (Option<(f64, f64)>, Option<(f64, f64)>, Option<(f64, f64)>);
+
+fn bootstrap(points: &[Point], replicated: bool) -> Cis {
+    let mut rng = ChaCha8Rng::seed_from_u64(0xF17);
+    let (mut bs, mut bsig, mut bkap) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..1000 {
+        let sample: Vec<Point> = (0..points.len())
+            .map(|_| points[rng.random_range(0..points.len())])
+            .collect();
+        if distinct_ns(&sample).len() < 3 {
+            continue;
+        }
+        bs.push(fit_amdahl(&sample));
+        let (a, b) = fit_usl(&sample);
+        bsig.push(a);
+        bkap.push(b);
+    }
+    let ci = |mut v: Vec<f64>| {
+        if v.len() < 20 || !replicated {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        Some((quantile_sorted(&v, 0.025), quantile_sorted(&v, 0.975)))
+    };
+    (ci(bs), ci(bsig), ci(bkap))
+}
+
+fn distinct_ns(points: &[Point]) -> Vec<f64> {
     let mut ns: Vec<f64> = points.iter().map(|p| p.n).collect();
     ns.sort_by(f64::total_cmp);
     ns.dedup();
-    if points
-        .iter()
-        .any(|p| !(p.n >= 1.0 && p.speedup > 0.0 && p.speedup.is_finite()))
-    {
-        return Err("every point needs workers ≥ 1 and a positive speedup".into());
+    ns
+}
+
+/// What the fitted values warn about.
+fn warnings(s: f64, sigma: f64, kappa: f64, peak: Option<f64>, ns: &[f64]) -> Vec<String> {
+    let mut w = Vec::new();
+    if s < 0.0 {
+        w.push(format!("Amdahl serial fraction is negative ({s:.3}): the curve is superlinear, which Amdahl's law cannot describe"));
     }
+    if sigma < 0.0 {
+        w.push(format!("USL contention σ is negative ({sigma:.3}): superlinear speedup or noise; treat the fit with care"));
+    }
+    if kappa < 0.0 {
+        w.push(format!("USL coherency κ is negative ({kappa:.4}): no retrograde region is predicted; treat the fit with care"));
+    }
+    let max_n = ns[ns.len() - 1];
+    if let Some(p) = peak
+        && (p > max_n || p < ns[0])
+    {
+        w.push(format!("the predicted peak at {p:.1} workers lies outside the measured range ({}–{max_n}): an extrapolation", ns[0]));
+    }
+    w
+}
+
+/// Fits both laws. Errors when the data cannot identify them: fewer than
+/// three distinct worker counts (including 1), a worker count that is not
+/// a whole number from 1 to 10⁶, or a speedup that is not finite and
+/// positive.
+pub fn fit(points: &[Point]) -> Result<Fit, String> {
+    if let Some(p) = points.iter().find(|p| {
+        !(p.n >= 1.0
+            && p.n.fract() == 0.0
+            && p.n <= 1e6
+            && p.speedup > 0.0
+            && p.speedup.is_finite()
+            && p.speedup < 1e9)
+    }) {
+        return Err(format!(
+            "every point needs a whole number of workers from 1 to 1,000,000 and a finite positive speedup; got {} workers, speedup {}",
+            p.n, p.speedup
+        ));
+    }
+    let ns = distinct_ns(points);
     if ns.len() < 3 {
         return Err(format!(
             "too few worker counts to fit ({} distinct; at least 3 needed, e.g. 1, 2 and 4)",
@@ -113,30 +193,7 @@ pub fn fit(points: &[Point]) -> Result<Fit, String> {
     }
     let s = fit_amdahl(points);
     let (sigma, kappa) = fit_usl(points);
-    let mut rng = ChaCha8Rng::seed_from_u64(0xF17);
-    let (mut bs, mut bsig, mut bkap) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..1000 {
-        let sample: Vec<Point> = (0..points.len())
-            .map(|_| points[rng.random_range(0..points.len())])
-            .collect();
-        let mut d: Vec<f64> = sample.iter().map(|p| p.n).collect();
-        d.sort_by(f64::total_cmp);
-        d.dedup();
-        if d.len() < 3 {
-            continue;
-        }
-        bs.push(fit_amdahl(&sample));
-        let (a, b) = fit_usl(&sample);
-        bsig.push(a);
-        bkap.push(b);
-    }
-    let ci = |mut v: Vec<f64>, x: f64| {
-        if v.len() < 20 {
-            return (x, x);
-        }
-        v.sort_by(f64::total_cmp);
-        (quantile_sorted(&v, 0.025), quantile_sorted(&v, 0.975))
-    };
+    let (amdahl_serial_ci, usl_sigma_ci, usl_kappa_ci) = bootstrap(points, ns.len() < points.len());
     let max_n = ns[ns.len() - 1];
     // κ within rounding of zero means no coherency cost and no peak.
     let (peak_workers, peak_speedup) = if kappa > 1e-9 && sigma < 1.0 {
@@ -145,20 +202,12 @@ pub fn fit(points: &[Point]) -> Result<Fit, String> {
     } else {
         (None, None)
     };
-    let mut warnings = Vec::new();
-    if s < 0.0 {
-        warnings.push(format!("Amdahl serial fraction is negative ({s:.3}): the curve is superlinear, which Amdahl's law cannot describe"));
-    }
-    if sigma < 0.0 {
-        warnings.push(format!("USL contention σ is negative ({sigma:.3}): superlinear speedup or noise; treat the fit with care"));
-    }
-    if kappa < 0.0 {
-        warnings.push(format!("USL coherency κ is negative ({kappa:.4}): no retrograde region is predicted; treat the fit with care"));
-    }
-    if let Some(p) = peak_workers
-        && (p > max_n || p < ns[0])
-    {
-        warnings.push(format!("the predicted peak at {p:.1} workers lies outside the measured range ({}–{max_n}): an extrapolation", ns[0]));
+    let (amdahl_r2, usl_r2) = (
+        r2(points, |n| amdahl(s, n)),
+        r2(points, |n| usl(sigma, kappa, n)),
+    );
+    if !(amdahl_r2.is_finite() && usl_r2.is_finite()) {
+        return Err("the points are too extreme to fit (R² is not a number)".into());
     }
     let limited_by = if kappa * max_n * (max_n - 1.0) > sigma * (max_n - 1.0) {
         "coherency"
@@ -166,24 +215,50 @@ pub fn fit(points: &[Point]) -> Result<Fit, String> {
         "contention"
     };
     Ok(Fit {
+        worker_counts: ns.len(),
         amdahl_serial: s,
-        amdahl_serial_ci: ci(bs, s),
-        amdahl_r2: r2(points, |n| amdahl(s, n)),
+        amdahl_serial_ci,
+        amdahl_r2,
         usl_sigma: sigma,
-        usl_sigma_ci: ci(bsig, sigma),
+        usl_sigma_ci,
         usl_kappa: kappa,
-        usl_kappa_ci: ci(bkap, kappa),
-        usl_r2: r2(points, |n| usl(sigma, kappa, n)),
+        usl_kappa_ci,
+        usl_r2,
         peak_workers,
         peak_speedup,
         limited_by: limited_by.into(),
-        warnings,
+        warnings: warnings(s, sigma, kappa, peak_workers, &ns),
     })
+}
+
+impl Fit {
+    /// Why this fit is not evidence enough to show, or None when it is.
+    pub fn lacks_evidence(&self) -> Option<String> {
+        if self.worker_counts < MIN_WORKER_COUNTS {
+            return Some(format!(
+                "{} worker counts: a scalability fit needs at least {MIN_WORKER_COUNTS} (1 included) before its curve means anything",
+                self.worker_counts
+            ));
+        }
+        let best = self.amdahl_r2.max(self.usl_r2);
+        (best < MIN_R2).then(|| {
+            format!(
+                "neither law explains the points (R² {:.2} for Amdahl, {:.2} for USL; at least {MIN_R2:.2} needed)",
+                self.amdahl_r2, self.usl_r2
+            )
+        })
+    }
 }
 
 /// Speedups from (workers, throughput) rows: throughput(n) / throughput(1),
 /// with throughput(1) the mean of the 1-worker rows.
 pub fn speedups_from_throughput(rows: &[(f64, f64)]) -> Result<Vec<Point>, String> {
+    if let Some(r) = rows.iter().find(|r| !(r.1.is_finite() && r.1 > 0.0)) {
+        return Err(format!(
+            "every throughput must be a finite positive number; got {}",
+            r.1
+        ));
+    }
     let ones: Vec<f64> = rows.iter().filter(|r| r.0 == 1.0).map(|r| r.1).collect();
     if ones.is_empty() {
         return Err("no row at 1 worker: speedup needs the 1-worker throughput".into());
@@ -280,6 +355,44 @@ mod tests {
                 .contains("1 worker")
         );
     }
+
+    #[test]
+    fn evidence_needs_four_worker_counts_and_a_fit_that_explains_them() {
+        let three = curve(|n| usl(0.05, 0.002, n), &[1.0, 2.0, 4.0]);
+        let why = fit(&three).unwrap().lacks_evidence().unwrap();
+        assert!(why.contains("3 worker counts"), "{why}");
+        let good = curve(|n| usl(0.05, 0.002, n), &[1.0, 2.0, 4.0, 8.0]);
+        assert_eq!(fit(&good).unwrap().lacks_evidence(), None);
+        // Noise with no trend: R² near zero.
+        let noise: Vec<Point> = [(1.0, 1.0), (2.0, 1.3), (3.0, 0.9), (4.0, 1.25), (5.0, 0.95)]
+            .iter()
+            .map(|&(n, speedup)| Point { n, speedup })
+            .collect();
+        let why = fit(&noise).unwrap().lacks_evidence().unwrap();
+        assert!(why.contains("neither law explains"), "{why}");
+    }
+
+    #[test]
+    fn intervals_only_with_repeated_points_and_nonsense_is_refused() {
+        let once = curve(|n| usl(0.05, 0.01, n), &[1.0, 2.0, 4.0, 8.0]);
+        let f = fit(&once).unwrap();
+        assert_eq!((f.usl_sigma_ci, f.amdahl_serial_ci), (None, None));
+        let mut twice = once.clone();
+        twice.extend(once.iter().map(|p| Point {
+            n: p.n,
+            speedup: p.speedup * 1.02,
+        }));
+        assert!(fit(&twice).unwrap().usl_sigma_ci.is_some());
+        for bad in [(1.5, 1.0), (1e11, 1.0), (2.0, f64::NAN), (2.0, -1.0)] {
+            let mut p = once.clone();
+            p.push(Point {
+                n: bad.0,
+                speedup: bad.1,
+            });
+            assert!(fit(&p).is_err(), "{bad:?}");
+        }
+        assert!(speedups_from_throughput(&[(1.0, 1e308), (2.0, f64::INFINITY)]).is_err());
+    }
 }
 
 /// The fits of one speedup curve of a report.
@@ -331,13 +444,16 @@ pub fn fit_groups(summaries: &[super::ConfigSummary], runs: &[super::RunRecord])
                 .collect();
             for m in &members {
                 pts.extend(walls(&m.id).iter().map(|w| Point {
-                    n: m.workers as f64,
+                    n: m.workers() as f64,
                     speedup: t1 / w,
                 }));
             }
             let (fit, note) = match fit(&pts) {
-                Ok(f) => (Some(f), None),
-                Err(e) => (None, Some(e)),
+                Ok(f) => match f.lacks_evidence() {
+                    None => (Some(f), None),
+                    Some(why) => (None, Some(format!("no fit: {why}"))),
+                },
+                Err(e) => (None, Some(format!("no fit: {e}"))),
             };
             Some(GroupFit {
                 group: g.to_string(),

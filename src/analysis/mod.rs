@@ -1,10 +1,12 @@
 //! From runs to conclusions: statistics per configuration, speedup and
-//! efficiency against the 1-worker baseline, and the seed's "busy
-//! fraction" checked against them.
+//! efficiency against the 1-worker baseline, the seed's "busy fraction"
+//! checked against them, scalability fits, and comparisons of two sets of
+//! runs.
 
+pub mod compare;
 pub mod fit;
 pub mod stats;
 pub mod summary;
 
-pub use stats::Stats;
+pub use stats::{Interval, Stats};
 pub use summary::{ConfigSummary, RunRecord, summarize};

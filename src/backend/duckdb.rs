@@ -1,52 +1,63 @@
 //! DuckDB: a file database. Connections to one database are clones of the
-//! first (DuckDB allows one database instance per file per process); rows go
-//! in through the Appender or through prepared INSERTs.
+//! first (DuckDB allows one database instance per file per process). The
+//! bulk path hands the appender whole columns (an Arrow record batch per
+//! batch, dates as DATE values), DuckDB's own vectorised way in; the
+//! insert path runs a prepared INSERT per row.
 
-use super::{BackendOptions, Connection, Database, InsertMethod, ReadBack};
+use super::{
+    BackendOptions, CREATE_INDEX, Connection, Database, IndexPolicy, InsertMethod, ReadBack,
+};
 use crate::data::{AppRecord, Checksum, Quarantined};
 use anyhow::{Context, Result};
+use duckdb::arrow::array::{ArrayRef, Date32Array, Int64Array, StringArray};
+use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::params;
 use parking_lot::Mutex;
 use std::path::Path;
-
-const SCHEMA: &str = "
-CREATE TABLE app_base (
-    app_id VARCHAR PRIMARY KEY,
-    pub_number VARCHAR NOT NULL,
-    kind VARCHAR NOT NULL,
-    pub_date DATE NOT NULL,
-    filing_date DATE NOT NULL,
-    appl_type VARCHAR,
-    title VARCHAR NOT NULL,
-    cpc_main VARCHAR,
-    applicant VARCHAR,
-    inventor_count BIGINT NOT NULL,
-    claim_count BIGINT NOT NULL,
-    abstract VARCHAR NOT NULL,
-    xml_bytes BIGINT NOT NULL
-);
-CREATE TABLE app_xml (app_id VARCHAR, xml VARCHAR NOT NULL);
-CREATE TABLE app_errors (position BIGINT NOT NULL, app_id VARCHAR, reason VARCHAR NOT NULL, xml VARCHAR NOT NULL);
-";
+use std::sync::{Arc, OnceLock};
 
 pub struct DuckDb {
     /// The first connection; new ones are cloned from it.
     root: Mutex<duckdb::Connection>,
     method: InsertMethod,
+    index: IndexPolicy,
+}
+
+/// A new database at `path` with ingestlab's tables and `opts`' settings,
+/// as a plain connection (the bench's COPY uses it too).
+pub fn create_raw(path: &Path, opts: &BackendOptions) -> Result<duckdb::Connection> {
+    let d = &opts.duckdb;
+    let mut config = duckdb::Config::default().max_memory(&format!("{}MB", d.memory_limit_mb))?;
+    if d.threads > 0 {
+        config = config.threads(d.threads as i64)?;
+    }
+    let conn = duckdb::Connection::open_with_flags(path, config)
+        .with_context(|| format!("cannot create or open DuckDB database '{}'", path.display()))?;
+    conn.execute_batch(&super::schema("VARCHAR", "BIGINT", opts.index))
+        .with_context(|| format!("creating tables in '{}'", path.display()))?;
+    Ok(conn)
 }
 
 impl DuckDb {
     pub fn create(path: &Path, opts: &BackendOptions) -> Result<Self> {
-        let conn = duckdb::Connection::open(path).with_context(|| {
-            format!("cannot create or open DuckDB database '{}'", path.display())
-        })?;
-        conn.execute_batch(SCHEMA)
-            .with_context(|| format!("creating tables in '{}'", path.display()))?;
+        let conn = create_raw(path, opts)?;
         Ok(DuckDb {
             root: Mutex::new(conn),
             method: opts.method,
+            index: opts.index,
         })
     }
+}
+
+/// The marker of an existing DuckDB file, read without changing it.
+pub fn marker(path: &Path) -> Option<String> {
+    let config = duckdb::Config::default()
+        .access_mode(duckdb::AccessMode::ReadOnly)
+        .ok()?;
+    let c = duckdb::Connection::open_with_flags(path, config).ok()?;
+    c.query_row("SELECT tool FROM ingestlab_meta LIMIT 1", [], |r| r.get(0))
+        .ok()
 }
 
 impl Database for DuckDb {
@@ -59,6 +70,7 @@ impl Database for DuckDb {
         Ok(Box::new(DuckConn {
             conn,
             method: self.method,
+            index: self.index,
         }))
     }
     fn version(&self) -> String {
@@ -74,6 +86,120 @@ impl Database for DuckDb {
 pub struct DuckConn {
     conn: duckdb::Connection,
     method: InsertMethod,
+    index: IndexPolicy,
+}
+
+/// Days since 1970-01-01 of an ISO `YYYY-MM-DD` date (the parser only
+/// produces valid ones), by Hinnant's `days_from_civil`.
+fn epoch_days(iso: &str) -> i32 {
+    let num = |a: usize, b: usize| iso[a..b].parse::<i64>().unwrap_or(0);
+    let (y, m, d) = (num(0, 4), num(5, 7), num(8, 10));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe - 719_468) as i32
+}
+
+fn app_base_schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            let text = |n: &str, null: bool| Field::new(n, DataType::Utf8, null);
+            let date = |n: &str| Field::new(n, DataType::Date32, false);
+            let int = |n: &str| Field::new(n, DataType::Int64, false);
+            Arc::new(Schema::new(vec![
+                text("app_id", false),
+                text("pub_number", false),
+                text("kind", false),
+                date("pub_date"),
+                date("filing_date"),
+                text("appl_type", true),
+                text("title", false),
+                text("cpc_main", true),
+                text("applicant", true),
+                int("inventor_count"),
+                int("claim_count"),
+                text("abstract", false),
+                int("xml_bytes"),
+            ]))
+        })
+        .clone()
+}
+
+/// The rows as one columnar batch, in `app_base` column order.
+fn rows_batch(rows: &[AppRecord]) -> Result<RecordBatch> {
+    let text = |f: fn(&AppRecord) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+    };
+    let opt = |f: fn(&AppRecord) -> Option<&str>| -> ArrayRef {
+        Arc::new(rows.iter().map(f).collect::<StringArray>())
+    };
+    let date = |f: fn(&AppRecord) -> &str| -> ArrayRef {
+        Arc::new(Date32Array::from_iter_values(
+            rows.iter().map(|r| epoch_days(f(r))),
+        ))
+    };
+    let int = |f: fn(&AppRecord) -> i64| -> ArrayRef {
+        Arc::new(Int64Array::from_iter_values(rows.iter().map(f)))
+    };
+    let columns = vec![
+        text(|r| &r.app_id),
+        text(|r| &r.pub_number),
+        text(|r| &r.kind),
+        date(|r| &r.pub_date),
+        date(|r| &r.filing_date),
+        opt(|r| r.appl_type.as_deref()),
+        text(|r| &r.title),
+        opt(|r| r.cpc_main.as_deref()),
+        opt(|r| r.applicant.as_deref()),
+        int(|r| r.inventor_count),
+        int(|r| r.claim_count),
+        text(|r| &r.abstract_text),
+        int(|r| r.xml_bytes),
+    ];
+    RecordBatch::try_new(app_base_schema(), columns).context("building an Arrow batch of rows")
+}
+
+/// Quarantined records as one columnar batch, in `app_errors` order.
+fn errors_batch(errors: &[Quarantined]) -> Result<RecordBatch> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("position", DataType::Int64, false),
+        Field::new("app_id", DataType::Utf8, true),
+        Field::new("reason", DataType::Utf8, false),
+        Field::new("xml", DataType::Utf8, false),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from_iter_values(
+            errors.iter().map(|e| e.position as i64),
+        )),
+        Arc::new(
+            errors
+                .iter()
+                .map(|e| e.app_id.as_deref())
+                .collect::<StringArray>(),
+        ),
+        Arc::new(StringArray::from_iter_values(
+            errors.iter().map(|e| &e.reason),
+        )),
+        Arc::new(StringArray::from_iter_values(errors.iter().map(|e| &e.xml))),
+    ];
+    RecordBatch::try_new(schema, columns).context("building an Arrow batch of quarantined records")
+}
+
+impl DuckConn {
+    fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()> {
+        let mut app = self
+            .conn
+            .appender(table)
+            .with_context(|| format!("opening the DuckDB appender on {table}"))?;
+        app.append_record_batch(batch)
+            .with_context(|| format!("appending to {table}"))?;
+        app.flush()
+            .with_context(|| format!("flushing the DuckDB appender on {table}"))
+    }
 }
 
 impl Connection for DuckConn {
@@ -87,34 +213,15 @@ impl Connection for DuckConn {
     }
 
     fn insert_rows(&mut self, rows: &[AppRecord]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         match self.method {
-            InsertMethod::Bulk => {
-                let mut app = self
-                    .conn
-                    .appender("app_base")
-                    .context("opening the DuckDB appender")?;
-                for r in rows {
-                    app.append_row(params![
-                        r.app_id,
-                        r.pub_number,
-                        r.kind,
-                        r.pub_date,
-                        r.filing_date,
-                        r.appl_type,
-                        r.title,
-                        r.cpc_main,
-                        r.applicant,
-                        r.inventor_count,
-                        r.claim_count,
-                        r.abstract_text,
-                        r.xml_bytes
-                    ])
-                    .context("appending to app_base")?;
-                }
-                app.flush().context("flushing the DuckDB appender")?;
-            }
+            InsertMethod::Bulk => self.append("app_base", rows_batch(rows)?),
             InsertMethod::Insert => {
-                let mut stmt = self.conn.prepare_cached("INSERT INTO app_base VALUES (?,?,?,CAST(? AS DATE),CAST(? AS DATE),?,?,?,?,?,?,?,?)")?;
+                let mut stmt = self.conn.prepare_cached(
+                    "INSERT INTO app_base VALUES (?,?,?,CAST(? AS DATE),CAST(? AS DATE),?,?,?,?,?,?,?,?)",
+                )?;
                 for r in rows {
                     stmt.execute(params![
                         r.app_id,
@@ -133,41 +240,59 @@ impl Connection for DuckConn {
                     ])
                     .context("inserting into app_base")?;
                 }
+                Ok(())
             }
         }
-        Ok(())
     }
 
     fn insert_errors(&mut self, errors: &[Quarantined]) -> Result<()> {
+        if errors.is_empty() {
+            return Ok(());
+        }
+        self.append("app_errors", errors_batch(errors)?)
+    }
+
+    fn delete_rows(&mut self, app_ids: &[String]) -> Result<()> {
         let mut stmt = self
             .conn
-            .prepare_cached("INSERT INTO app_errors VALUES (?,?,?,?)")?;
-        for e in errors {
-            stmt.execute(params![e.position as i64, e.app_id, e.reason, e.xml])
-                .context("inserting into app_errors")?;
+            .prepare_cached("DELETE FROM app_base WHERE app_id = ?")?;
+        for id in app_ids {
+            stmt.execute([id]).context("deleting from app_base")?;
         }
         Ok(())
     }
 
-    fn commit(&mut self) -> Result<()> {
-        self.conn.execute_batch("COMMIT").context("COMMIT")
+    fn commit(&mut self) -> Result<u64> {
+        self.conn.execute_batch("COMMIT").context("COMMIT")?;
+        Ok(0)
     }
 
     fn rollback(&mut self) {
         let _ = self.conn.execute_batch("ROLLBACK");
     }
 
-    fn insert_staging(&mut self, rows: &[(String, String)]) -> Result<()> {
-        let mut app = self
-            .conn
-            .appender("app_xml")
-            .context("opening the DuckDB appender")?;
-        for (id, xml) in rows {
-            app.append_row(params![id, xml])
-                .context("appending to app_xml")?;
+    fn build_index(&mut self) -> Result<()> {
+        if self.index == IndexPolicy::AfterLoad {
+            self.conn
+                .execute_batch(CREATE_INDEX)
+                .context("building the unique index on app_base(app_id)")?;
         }
-        app.flush().context("flushing the DuckDB appender")?;
         Ok(())
+    }
+
+    fn insert_staging(&mut self, rows: &[(String, String)]) -> Result<()> {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("app_id", DataType::Utf8, true),
+            Field::new("xml", DataType::Utf8, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.0))),
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.1))),
+            ],
+        )?;
+        self.append("app_xml", batch)
     }
 
     fn read_back(&mut self) -> Result<ReadBack> {
@@ -176,22 +301,42 @@ impl Connection for DuckConn {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let quarantined: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM app_errors", [], |r| r.get(0))?;
         let mut checksum = Checksum::default();
-        let mut stmt = self.conn.prepare(
-            "SELECT app_id, pub_number, kind, CAST(pub_date AS VARCHAR), CAST(filing_date AS VARCHAR), appl_type, title, cpc_main, applicant, inventor_count, claim_count, abstract, xml_bytes FROM app_base",
-        )?;
+        let sql = super::select_rows(|c| format!("CAST({c} AS VARCHAR)"));
+        let mut stmt = self.conn.prepare(&sql)?;
         let mut it = stmt.query([])?;
         while let Some(r) = it.next()? {
             checksum.add(&super::app_record_from_row!(r));
         }
+        let mut errors_checksum = Checksum::default();
+        let mut quarantined = 0u64;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT position, app_id, reason FROM app_errors")?;
+        let mut it = stmt.query([])?;
+        while let Some(r) = it.next()? {
+            quarantined += 1;
+            let app_id: Option<String> = r.get(1)?;
+            let reason: String = r.get(2)?;
+            errors_checksum.add_error_parts(r.get::<_, i64>(0)? as u64, app_id.as_deref(), &reason);
+        }
         Ok(ReadBack {
             rows: rows as u64,
             distinct_app_ids: distinct as u64,
-            quarantined: quarantined as u64,
+            quarantined,
             checksum,
+            errors_checksum,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn epoch_days_known_answers() {
+        assert_eq!(super::epoch_days("1970-01-01"), 0);
+        assert_eq!(super::epoch_days("2000-03-01"), 11_017);
+        assert_eq!(super::epoch_days("2024-02-29"), 19_782);
+        assert_eq!(super::epoch_days("1969-12-31"), -1);
     }
 }

@@ -1,79 +1,125 @@
-//! Storage engines behind one interface. Every engine stores the same three
-//! tables (`app_base`, `app_xml`, `app_errors`) and is driven the same way:
+//! Storage engines behind one interface. Every engine stores the same
+//! tables (`app_base`, `app_xml`, `app_errors`, and `ingestlab_meta`, which
+//! marks a database as one ingestlab created) and is driven the same way:
 //! open a database, open connections to it, and write batches in explicit
 //! transactions, so lock models can wrap begin/commit however they like.
 
 pub mod duckdb;
+pub mod fault;
+pub mod files;
 pub mod sqlite;
 
+use crate::choice::choice;
 use crate::data::{AppRecord, Checksum, Quarantined};
 use anyhow::Result;
 use std::path::Path;
 
-/// Which engine stores the data.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Engine {
-    Sqlite,
-    Duckdb,
+pub use files::{Overwrite, prepare_db_path, remove_db_files};
+
+choice! {
+    /// Which engine stores the data.
+    pub enum Engine: "engine" { Sqlite = "sqlite", Duckdb = "duckdb" }
 }
 
-impl Engine {
-    pub const ALL: [Engine; 2] = [Engine::Sqlite, Engine::Duckdb];
-    pub fn name(self) -> &'static str {
-        match self {
-            Engine::Sqlite => "sqlite",
-            Engine::Duckdb => "duckdb",
+choice! {
+    /// How rows get into `app_base`.
+    pub enum InsertMethod: "insert method" {
+        /// The engine's bulk path: DuckDB's appender fed Arrow record
+        /// batches; for SQLite, which has no appender, a prepared
+        /// multi-row INSERT.
+        Bulk = "bulk",
+        /// Prepared single-row INSERT statements, one per record.
+        Insert = "insert",
+    }
+}
+
+choice! {
+    /// When the unique index on `app_id` exists.
+    pub enum IndexPolicy: "index policy" {
+        /// Declared with the table (`app_id` PRIMARY KEY): every insert
+        /// maintains it.
+        Upfront = "upfront",
+        /// The table is loaded without it and a unique index is built after
+        /// the load (the standard bulk-load advice).
+        AfterLoad = "after-load",
+    }
+}
+
+choice! {
+    /// SQLite's `journal_mode`.
+    pub enum JournalMode: "journal mode" {
+        Wal = "wal",
+        Delete = "delete",
+        Truncate = "truncate",
+        Persist = "persist",
+        Memory = "memory",
+        Off = "off",
+    }
+}
+
+choice! {
+    /// SQLite's `synchronous`.
+    pub enum Synchronous: "synchronous setting" {
+        Off = "off",
+        Normal = "normal",
+        Full = "full",
+        Extra = "extra",
+    }
+}
+
+/// SQLite's settings, applied on every connection. The defaults and why:
+///
+/// - `journal_mode = wal`: a commit appends to the write-ahead log instead
+///   of rewriting pages and a journal, the fastest durable mode for many
+///   small transactions, and readers never block the writer;
+/// - `synchronous = normal`: in WAL mode this cannot corrupt the database;
+///   a power cut may lose the last commits, the usual bulk-load trade-off
+///   (FULL syncs the log at every commit);
+/// - `page_size = 4096`: SQLite's default, one OS page;
+/// - `cache_size_kib = 16384`: 16 MiB of page cache per connection (SQLite's
+///   default is 2 MiB), enough for the index's upper levels during a load
+///   while a 4-worker run stays far below the memory budget.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SqliteSettings {
+    pub journal_mode: JournalMode,
+    pub synchronous: Synchronous,
+    pub page_size: u32,
+    pub cache_size_kib: u32,
+    /// Further pragmas, validated against the pragmas SQLite knows.
+    #[serde(default)]
+    pub pragmas: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for SqliteSettings {
+    fn default() -> Self {
+        SqliteSettings {
+            journal_mode: JournalMode::Wal,
+            synchronous: Synchronous::Normal,
+            page_size: 4096,
+            cache_size_kib: 16384,
+            pragmas: Default::default(),
         }
     }
 }
 
-impl std::fmt::Display for Engine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
+/// DuckDB's settings, for the database instance. Defaults sized for a
+/// laptop: a 512 MB buffer pool (DuckDB's default is 80% of RAM, which on a
+/// 24 GiB machine lets a 1M-record load hold gigabytes) and one thread per
+/// core (DuckDB's default).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DuckdbSettings {
+    pub memory_limit_mb: u32,
+    /// 0: one per core.
+    pub threads: u32,
 }
 
-/// How rows get into `app_base`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum InsertMethod {
-    /// The engine's bulk path: DuckDB's Appender; for SQLite, which has
-    /// no appender, the prepared multi-row INSERT.
-    Bulk,
-    /// Prepared single-row INSERT statements, one per record.
-    Insert,
-}
-
-impl InsertMethod {
-    pub fn name(self) -> &'static str {
-        match self {
-            InsertMethod::Bulk => "bulk",
-            InsertMethod::Insert => "insert",
+impl Default for DuckdbSettings {
+    fn default() -> Self {
+        DuckdbSettings {
+            memory_limit_mb: 512,
+            threads: 0,
         }
     }
 }
@@ -83,11 +129,18 @@ impl InsertMethod {
 pub struct BackendOptions {
     pub engine: Engine,
     pub method: InsertMethod,
-    /// SQLite pragmas applied on every connection, in order
-    /// (`journal_mode=WAL`, `synchronous=NORMAL` unless overridden).
-    pub pragmas: Vec<(String, String)>,
+    #[serde(default = "default_index")]
+    pub index: IndexPolicy,
+    #[serde(default)]
+    pub sqlite: SqliteSettings,
+    #[serde(default)]
+    pub duckdb: DuckdbSettings,
     /// How long a writer waits for a busy database before the batch fails.
     pub busy_timeout_s: f64,
+}
+
+fn default_index() -> IndexPolicy {
+    IndexPolicy::Upfront
 }
 
 impl Default for BackendOptions {
@@ -95,8 +148,38 @@ impl Default for BackendOptions {
         BackendOptions {
             engine: Engine::Sqlite,
             method: InsertMethod::Bulk,
-            pragmas: Vec::new(),
+            index: IndexPolicy::Upfront,
+            sqlite: SqliteSettings::default(),
+            duckdb: DuckdbSettings::default(),
             busy_timeout_s: 60.0,
+        }
+    }
+}
+
+impl BackendOptions {
+    /// The settings that apply to this engine, for labels and records.
+    pub fn settings_note(&self) -> String {
+        match self.engine {
+            Engine::Sqlite => {
+                let s = &self.sqlite;
+                let mut n = format!(
+                    "journal_mode={}, synchronous={}, page_size={}, cache_size={} KiB",
+                    s.journal_mode, s.synchronous, s.page_size, s.cache_size_kib
+                );
+                for (k, v) in &s.pragmas {
+                    n += &format!(", {k}={v}");
+                }
+                n
+            }
+            Engine::Duckdb => format!(
+                "memory_limit={} MB, threads={}",
+                self.duckdb.memory_limit_mb,
+                if self.duckdb.threads == 0 {
+                    "one per core".to_string()
+                } else {
+                    self.duckdb.threads.to_string()
+                }
+            ),
         }
     }
 }
@@ -115,7 +198,10 @@ pub struct ReadBack {
     pub rows: u64,
     pub distinct_app_ids: u64,
     pub quarantined: u64,
+    /// Over the stored rows' content.
     pub checksum: Checksum,
+    /// Over the quarantined records' positions, app_ids and reasons.
+    pub errors_checksum: Checksum,
 }
 
 /// One connection. Writes happen between `begin` and `commit`.
@@ -126,9 +212,17 @@ pub trait Connection: Send {
     fn begin(&mut self) -> Result<u64>;
     fn insert_rows(&mut self, rows: &[AppRecord]) -> Result<()>;
     fn insert_errors(&mut self, errors: &[Quarantined]) -> Result<()>;
-    fn commit(&mut self) -> Result<()>;
+    /// Deletes the rows with these app_ids (a duplicate displaced by an
+    /// earlier record that turned up late).
+    fn delete_rows(&mut self, app_ids: &[String]) -> Result<()>;
+    /// Commits; returns the busy retries it took (SQLite's rollback
+    /// journal modes can make a commit wait for readers).
+    fn commit(&mut self) -> Result<u64>;
     /// Rolls back after a failed write, so the connection stays usable.
     fn rollback(&mut self);
+    /// Builds the unique index on `app_id` when the policy is after-load
+    /// (a no-op for upfront). Fails if the table holds a duplicate.
+    fn build_index(&mut self) -> Result<()>;
     /// Loads raw records into the `app_xml` staging table (own transaction).
     fn insert_staging(&mut self, rows: &[(String, String)]) -> Result<()>;
     /// Counts and checksums what `app_base` and `app_errors` hold.
@@ -159,24 +253,103 @@ macro_rules! app_record_from_row {
 }
 pub(crate) use app_record_from_row;
 
-/// Creates a fresh database at `path` (an existing file there is replaced)
-/// with the three tables, and returns it.
+/// The `app_base` columns in insert order. Both engines' read-back selects
+/// them by name, in this order, for [`app_record_from_row`].
+pub const APP_BASE_COLUMNS: [&str; 13] = crate::data::record::APP_BASE_COLUMNS;
+
+/// The CREATE TABLE statements both engines share, in their dialect:
+/// `text` is the string type, `int` the integer type.
+fn schema(text: &str, int: &str, index: IndexPolicy) -> String {
+    let key = match index {
+        IndexPolicy::Upfront => "PRIMARY KEY",
+        IndexPolicy::AfterLoad => "NOT NULL",
+    };
+    format!(
+        "CREATE TABLE app_base (
+    app_id {text} {key},
+    pub_number {text} NOT NULL,
+    kind {text} NOT NULL,
+    pub_date DATE NOT NULL,
+    filing_date DATE NOT NULL,
+    appl_type {text},
+    title {text} NOT NULL,
+    cpc_main {text},
+    applicant {text},
+    inventor_count {int} NOT NULL,
+    claim_count {int} NOT NULL,
+    abstract {text} NOT NULL,
+    xml_bytes {int} NOT NULL
+);
+CREATE TABLE app_xml (app_id {text}, xml {text} NOT NULL);
+CREATE TABLE app_errors (position {int} NOT NULL, app_id {text}, reason {text} NOT NULL, xml {text} NOT NULL);
+CREATE TABLE ingestlab_meta (tool {text} NOT NULL, version {text} NOT NULL);
+INSERT INTO ingestlab_meta VALUES ('{}', '{}');
+",
+        files::MARKER_TOOL,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The statement that builds the after-load index.
+pub const CREATE_INDEX: &str = "CREATE UNIQUE INDEX app_base_app_id ON app_base(app_id)";
+
+/// The SELECT of every `app_base` column, in insert order.
+fn select_rows(date: impl Fn(&str) -> String) -> String {
+    let cols: Vec<String> = APP_BASE_COLUMNS
+        .iter()
+        .map(|c| {
+            if c.ends_with("_date") {
+                date(c)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    format!("SELECT {} FROM app_base", cols.join(", "))
+}
+
+/// Creates a fresh database at `path` with the tables, and returns it.
+/// The caller has made sure the path may be written ([`prepare_db_path`]).
 pub fn create(path: &Path, opts: &BackendOptions) -> Result<Box<dyn Database>> {
-    remove_db_files(path);
     match opts.engine {
         Engine::Sqlite => Ok(Box::new(sqlite::SqliteDb::create(path, opts)?)),
         Engine::Duckdb => Ok(Box::new(duckdb::DuckDb::create(path, opts)?)),
     }
 }
 
-/// Removes a database file and the journals both engines keep beside it.
-pub fn remove_db_files(path: &Path) {
-    let _ = std::fs::remove_file(path);
-    for ext in ["-wal", "-shm", "-journal", ".wal"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(ext);
-        let _ = std::fs::remove_file(p);
+/// Checks the settings a run cannot use, naming each.
+pub fn validate(opts: &BackendOptions) -> Vec<(&'static str, String)> {
+    let mut p = Vec::new();
+    let s = &opts.sqlite;
+    if !(512..=65536).contains(&s.page_size) || !s.page_size.is_power_of_two() {
+        p.push((
+            "sqlite.page_size",
+            format!(
+                "must be a power of two from 512 to 65536, got {}",
+                s.page_size
+            ),
+        ));
     }
+    if s.cache_size_kib == 0 {
+        p.push(("sqlite.cache_size_kib", "must be at least 1".to_string()));
+    }
+    if opts.duckdb.memory_limit_mb < 16 {
+        p.push((
+            "duckdb.memory_limit_mb",
+            format!(
+                "must be at least 16 (MB), got {}",
+                opts.duckdb.memory_limit_mb
+            ),
+        ));
+    }
+    if !(opts.busy_timeout_s.is_finite() && opts.busy_timeout_s >= 0.0) {
+        p.push((
+            "busy_timeout_s",
+            "must be a non-negative number of seconds".into(),
+        ));
+    }
+    p.extend(sqlite::check_pragmas(&s.pragmas));
+    p
 }
 
 #[cfg(test)]
@@ -184,29 +357,39 @@ mod tests {
     use super::*;
     use crate::data::record::sample_record;
 
-    /// The same write/read-back contract, run against both real engines.
-    fn roundtrip(engine: Engine, method: InsertMethod) {
+    fn err(position: u64) -> Quarantined {
+        Quarantined {
+            position,
+            app_id: None,
+            reason: "bad".into(),
+            xml: "<x".into(),
+        }
+    }
+
+    /// The same write/read-back contract, run against both real engines
+    /// under both index policies.
+    fn roundtrip(engine: Engine, method: InsertMethod, index: IndexPolicy) {
         let dir = tempfile::tempdir().unwrap();
         let opts = BackendOptions {
             engine,
             method,
+            index,
             ..Default::default()
         };
         let db = create(&dir.path().join("t.db"), &opts).unwrap();
         let mut c = db.connect().unwrap();
         let rows: Vec<AppRecord> = (0..150).map(|i| sample_record(&i.to_string())).collect();
-        let err = Quarantined {
-            position: 7,
-            app_id: None,
-            reason: "bad".into(),
-            xml: "<x".into(),
-        };
         c.begin().unwrap();
         c.insert_rows(&rows).unwrap();
-        c.insert_errors(std::slice::from_ref(&err)).unwrap();
+        c.insert_errors(&[err(7)]).unwrap();
+        c.commit().unwrap();
+        c.begin().unwrap();
+        c.build_index().unwrap();
         c.commit().unwrap();
         let mut expect = Checksum::default();
         rows.iter().for_each(|r| expect.add(r));
+        let mut errors = Checksum::default();
+        errors.add_error(&err(7));
         let rb = c.read_back().unwrap();
         assert_eq!(
             rb,
@@ -214,26 +397,88 @@ mod tests {
                 rows: 150,
                 distinct_app_ids: 150,
                 quarantined: 1,
-                checksum: expect
-            }
+                checksum: expect,
+                errors_checksum: errors,
+            },
+            "{engine} {method} {index}"
         );
         // A rolled-back batch leaves nothing behind.
         c.begin().unwrap();
         c.insert_rows(&[sample_record("x")]).unwrap();
         c.rollback();
         assert_eq!(c.read_back().unwrap().rows, 150);
+        // The unique index holds under both policies.
+        c.begin().unwrap();
+        let dup = c.insert_rows(&[sample_record("3")]);
+        c.rollback();
+        assert!(
+            dup.is_err(),
+            "{engine} {index}: a duplicate app_id was accepted"
+        );
+        // Deleting a row.
+        c.begin().unwrap();
+        c.delete_rows(&["4".to_string()]).unwrap();
+        c.commit().unwrap();
+        assert_eq!(c.read_back().unwrap().rows, 149);
         assert!(db.version().starts_with(engine.name()));
     }
 
     #[test]
     fn sqlite_roundtrip() {
-        roundtrip(Engine::Sqlite, InsertMethod::Bulk);
-        roundtrip(Engine::Sqlite, InsertMethod::Insert);
+        for m in InsertMethod::ALL {
+            for i in IndexPolicy::ALL {
+                roundtrip(Engine::Sqlite, m, i);
+            }
+        }
     }
 
     #[test]
     fn duckdb_roundtrip() {
-        roundtrip(Engine::Duckdb, InsertMethod::Bulk);
-        roundtrip(Engine::Duckdb, InsertMethod::Insert);
+        for m in InsertMethod::ALL {
+            for i in IndexPolicy::ALL {
+                roundtrip(Engine::Duckdb, m, i);
+            }
+        }
+    }
+
+    #[test]
+    fn an_after_load_index_refuses_duplicates_already_stored() {
+        for engine in Engine::ALL {
+            let dir = tempfile::tempdir().unwrap();
+            let opts = BackendOptions {
+                engine,
+                index: IndexPolicy::AfterLoad,
+                ..Default::default()
+            };
+            let db = create(&dir.path().join("t.db"), &opts).unwrap();
+            let mut c = db.connect().unwrap();
+            c.begin().unwrap();
+            c.insert_rows(&[sample_record("1"), sample_record("1")])
+                .unwrap();
+            c.commit().unwrap();
+            c.begin().unwrap();
+            assert!(c.build_index().is_err(), "{engine}");
+            c.rollback();
+        }
+    }
+
+    #[test]
+    fn settings_are_validated_by_name() {
+        let mut o = BackendOptions::default();
+        o.sqlite.page_size = 1000;
+        o.duckdb.memory_limit_mb = 1;
+        o.sqlite.pragmas = [("no_such_pragma".to_string(), "1".to_string())].into();
+        let p = validate(&o);
+        let fields: Vec<&str> = p.iter().map(|x| x.0).collect();
+        assert_eq!(
+            fields,
+            [
+                "sqlite.page_size",
+                "duckdb.memory_limit_mb",
+                "sqlite.pragma"
+            ],
+            "{p:?}"
+        );
+        assert!(p[2].1.contains("no_such_pragma"), "{p:?}");
     }
 }

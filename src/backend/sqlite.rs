@@ -1,36 +1,27 @@
-//! SQLite: a file database in WAL mode. Each connection takes the write lock
-//! with `BEGIN IMMEDIATE`; rows go in through a prepared multi-row INSERT.
+//! SQLite: a file database (WAL by default, see [`SqliteSettings`]). Each
+//! connection takes the write lock with `BEGIN IMMEDIATE`; rows go in
+//! through a prepared multi-row INSERT. Busy waits are ingestlab's own, so
+//! every one is counted.
 
-use super::{BackendOptions, Connection, Database, InsertMethod, ReadBack};
+use super::{
+    BackendOptions, CREATE_INDEX, Connection, Database, IndexPolicy, InsertMethod, ReadBack,
+    SqliteSettings,
+};
 use crate::data::{AppRecord, Checksum, Quarantined};
 use anyhow::{Context, Result, bail};
 use rusqlite::{ErrorCode, ToSql, params_from_iter};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-const SCHEMA: &str = "
-CREATE TABLE app_base (
-    app_id TEXT PRIMARY KEY,
-    pub_number TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    pub_date DATE NOT NULL,
-    filing_date DATE NOT NULL,
-    appl_type TEXT,
-    title TEXT NOT NULL,
-    cpc_main TEXT,
-    applicant TEXT,
-    inventor_count INTEGER NOT NULL,
-    claim_count INTEGER NOT NULL,
-    abstract TEXT NOT NULL,
-    xml_bytes INTEGER NOT NULL
-);
-CREATE TABLE app_xml (app_id TEXT, xml TEXT NOT NULL);
-CREATE TABLE app_errors (position INTEGER NOT NULL, app_id TEXT, reason TEXT NOT NULL, xml TEXT NOT NULL);
-";
 
 /// Rows per multi-row INSERT statement: 64 × 13 = 832 bound values, well
 /// under SQLite's limit, and large enough that statement overhead vanishes.
 const ROWS_PER_STATEMENT: usize = 64;
+
+/// Pragmas with a knob of their own (`--journal-mode`...), and the ones a
+/// run must not change under the lock models (`locking_mode` is checked
+/// against the worker count in the run's configuration).
+const OWN_KNOBS: [&str; 4] = ["journal_mode", "synchronous", "page_size", "cache_size"];
 
 pub struct SqliteDb {
     path: PathBuf,
@@ -44,14 +35,15 @@ impl SqliteDb {
             opts: opts.clone(),
         };
         let conn = db.open(true)?;
-        conn.execute_batch(SCHEMA)
+        conn.execute_batch(&super::schema("TEXT", "INTEGER", opts.index))
             .with_context(|| format!("creating tables in '{}'", path.display()))?;
         Ok(db)
     }
 
-    /// Opens a connection with the pragmas applied. The journal mode is a
-    /// property of the file, set once at creation: setting it again needs
-    /// a lock another connection may hold.
+    /// Opens a connection with the settings applied. The page size and the
+    /// journal mode are properties of the file, set once at creation (the
+    /// page size before the first table; setting the journal mode again
+    /// needs a lock another connection may hold).
     fn open(&self, creating: bool) -> Result<rusqlite::Connection> {
         let conn = rusqlite::Connection::open(&self.path).with_context(|| {
             format!(
@@ -60,15 +52,16 @@ impl SqliteDb {
             )
         })?;
         conn.busy_timeout(Duration::from_secs_f64(self.opts.busy_timeout_s))?;
-        let mut pragmas = vec![
-            ("journal_mode".to_string(), "WAL".to_string()),
-            ("synchronous".into(), "NORMAL".into()),
-        ];
-        pragmas.extend(self.opts.pragmas.iter().cloned());
-        for (k, v) in pragmas
-            .iter()
-            .filter(|(k, _)| creating || !k.eq_ignore_ascii_case("journal_mode"))
-        {
+        let s: &SqliteSettings = &self.opts.sqlite;
+        let mut pragmas: Vec<(String, String)> = Vec::new();
+        if creating {
+            pragmas.push(("page_size".into(), s.page_size.to_string()));
+            pragmas.push(("journal_mode".into(), s.journal_mode.name().to_uppercase()));
+        }
+        pragmas.push(("synchronous".into(), s.synchronous.name().to_uppercase()));
+        pragmas.push(("cache_size".into(), format!("-{}", s.cache_size_kib)));
+        pragmas.extend(s.pragmas.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (k, v) in &pragmas {
             conn.pragma_update(None, k, v).with_context(|| {
                 format!("setting SQLite pragma {k}={v} on '{}'", self.path.display())
             })?;
@@ -85,6 +78,7 @@ impl Database for SqliteDb {
         Ok(Box::new(SqliteConn {
             conn: self.open(false)?,
             method: self.opts.method,
+            index: self.opts.index,
             busy_timeout: Duration::from_secs_f64(self.opts.busy_timeout_s),
         }))
     }
@@ -93,9 +87,116 @@ impl Database for SqliteDb {
     }
 }
 
+/// The pragmas SQLite documents (https://sqlite.org/pragma.html, debug-only
+/// ones left out). SQLite itself lists them only when built with
+/// SQLITE_INTROSPECTION_PRAGMAS, which the bundled build is not, and it
+/// silently ignores a pragma it does not know, so the list is kept here.
+const DOCUMENTED_PRAGMAS: &[&str] = &[
+    "analysis_limit",
+    "application_id",
+    "auto_vacuum",
+    "automatic_index",
+    "busy_timeout",
+    "cache_size",
+    "cache_spill",
+    "case_sensitive_like",
+    "cell_size_check",
+    "checkpoint_fullfsync",
+    "collation_list",
+    "compile_options",
+    "count_changes",
+    "data_store_directory",
+    "data_version",
+    "database_list",
+    "default_cache_size",
+    "defer_foreign_keys",
+    "empty_result_callbacks",
+    "encoding",
+    "foreign_key_check",
+    "foreign_key_list",
+    "foreign_keys",
+    "freelist_count",
+    "full_column_names",
+    "fullfsync",
+    "function_list",
+    "hard_heap_limit",
+    "ignore_check_constraints",
+    "incremental_vacuum",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "integrity_check",
+    "journal_mode",
+    "journal_size_limit",
+    "legacy_alter_table",
+    "legacy_file_format",
+    "locking_mode",
+    "max_page_count",
+    "mmap_size",
+    "module_list",
+    "optimize",
+    "page_count",
+    "page_size",
+    "pragma_list",
+    "query_only",
+    "quick_check",
+    "read_uncommitted",
+    "recursive_triggers",
+    "reverse_unordered_selects",
+    "schema_version",
+    "secure_delete",
+    "short_column_names",
+    "shrink_memory",
+    "soft_heap_limit",
+    "stats",
+    "synchronous",
+    "table_info",
+    "table_list",
+    "table_xinfo",
+    "temp_store",
+    "temp_store_directory",
+    "threads",
+    "trusted_schema",
+    "user_version",
+    "wal_autocheckpoint",
+    "wal_checkpoint",
+    "writable_schema",
+];
+
+fn known_pragmas() -> &'static [&'static str] {
+    DOCUMENTED_PRAGMAS
+}
+
+/// Problems with extra pragmas: unknown names, and the ones that have a
+/// knob of their own.
+pub fn check_pragmas(
+    pragmas: &std::collections::BTreeMap<String, String>,
+) -> Vec<(&'static str, String)> {
+    let mut p = Vec::new();
+    for (k, v) in pragmas {
+        let key = k.trim().to_lowercase();
+        if OWN_KNOBS.contains(&key.as_str()) {
+            p.push((
+                "sqlite.pragma",
+                format!(
+                    "pragma {k}={v}: use --{} (scenario: sweep.sqlite_{key}) instead",
+                    key.replace('_', "-")
+                ),
+            ));
+        } else if !known_pragmas().contains(&key.as_str()) {
+            p.push((
+                "sqlite.pragma",
+                format!("unknown SQLite pragma '{k}' (SQLite ignores pragmas it does not know; the {} documented ones are listed at https://sqlite.org/pragma.html)", known_pragmas().len()),
+            ));
+        }
+    }
+    p
+}
+
 pub struct SqliteConn {
     conn: rusqlite::Connection,
     method: InsertMethod,
+    index: IndexPolicy,
     busy_timeout: Duration,
 }
 
@@ -109,6 +210,12 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 fn insert_sql(rows: usize) -> String {
     let one = format!("({})", ["?"; 13].join(","));
     format!("INSERT INTO app_base VALUES {}", vec![one; rows].join(","))
+}
+
+/// The SQL of a full multi-row statement, built once.
+fn full_insert_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| insert_sql(ROWS_PER_STATEMENT))
 }
 
 fn push_params<'a>(params: &mut Vec<&'a dyn ToSql>, r: &'a AppRecord) {
@@ -129,20 +236,21 @@ fn push_params<'a>(params: &mut Vec<&'a dyn ToSql>, r: &'a AppRecord) {
     ]);
 }
 
-impl Connection for SqliteConn {
-    fn begin(&mut self) -> Result<u64> {
-        // Retry with short, growing sleeps (100 µs doubling to 2 ms), as
-        // SQLite's own busy handler does, but counted.
+impl SqliteConn {
+    /// Runs `sql`, retrying while the database is busy with short, growing
+    /// naps (100 µs doubling to 2 ms, as SQLite's own busy handler does,
+    /// but counted). Returns the retries.
+    fn with_retries(&mut self, sql: &str) -> Result<u64> {
         let start = Instant::now();
         let mut retries = 0u64;
         let mut nap = Duration::from_micros(100);
         loop {
-            match self.conn.execute_batch("BEGIN IMMEDIATE") {
+            match self.conn.execute_batch(sql) {
                 Ok(()) => return Ok(retries),
                 Err(e) if is_busy(&e) => {
                     if start.elapsed() > self.busy_timeout {
                         bail!(
-                            "SQLite database still busy after {:?} ({retries} retries)",
+                            "SQLite database still busy after {:?} ({retries} retries) at {sql}",
                             self.busy_timeout
                         );
                     }
@@ -150,9 +258,15 @@ impl Connection for SqliteConn {
                     std::thread::sleep(nap);
                     nap = (nap * 2).min(Duration::from_millis(2));
                 }
-                Err(e) => return Err(e).context("BEGIN IMMEDIATE"),
+                Err(e) => return Err(e).context(sql.to_string()),
             }
         }
+    }
+}
+
+impl Connection for SqliteConn {
+    fn begin(&mut self) -> Result<u64> {
+        self.with_retries("BEGIN IMMEDIATE")
     }
 
     fn insert_rows(&mut self, rows: &[AppRecord]) -> Result<()> {
@@ -162,7 +276,11 @@ impl Connection for SqliteConn {
         };
         let mut params: Vec<&dyn ToSql> = Vec::with_capacity(per * 13);
         for chunk in rows.chunks(per) {
-            let mut stmt = self.conn.prepare_cached(&insert_sql(chunk.len()))?;
+            let mut stmt = if chunk.len() == ROWS_PER_STATEMENT {
+                self.conn.prepare_cached(full_insert_sql())?
+            } else {
+                self.conn.prepare_cached(&insert_sql(chunk.len()))?
+            };
             params.clear();
             chunk.iter().for_each(|r| push_params(&mut params, r));
             stmt.execute(params_from_iter(params.iter()))
@@ -187,12 +305,33 @@ impl Connection for SqliteConn {
         Ok(())
     }
 
-    fn commit(&mut self) -> Result<()> {
-        self.conn.execute_batch("COMMIT").context("COMMIT")
+    fn delete_rows(&mut self, app_ids: &[String]) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("DELETE FROM app_base WHERE app_id = ?")?;
+        for id in app_ids {
+            stmt.execute([id]).context("deleting from app_base")?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<u64> {
+        // In the rollback-journal modes a commit waits for readers to let
+        // go; in WAL mode it never waits.
+        self.with_retries("COMMIT")
     }
 
     fn rollback(&mut self) {
         let _ = self.conn.execute_batch("ROLLBACK");
+    }
+
+    fn build_index(&mut self) -> Result<()> {
+        if self.index == IndexPolicy::AfterLoad {
+            self.conn
+                .execute_batch(CREATE_INDEX)
+                .context("building the unique index on app_base(app_id)")?;
+        }
+        Ok(())
     }
 
     fn insert_staging(&mut self, rows: &[(String, String)]) -> Result<()> {
@@ -205,7 +344,7 @@ impl Connection for SqliteConn {
                 stmt.execute([id, xml]).context("inserting into app_xml")?;
             }
         }
-        self.commit()
+        self.commit().map(|_| ())
     }
 
     fn read_back(&mut self) -> Result<ReadBack> {
@@ -214,20 +353,32 @@ impl Connection for SqliteConn {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let quarantined: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM app_errors", [], |r| r.get(0))?;
         let mut checksum = Checksum::default();
-        let mut stmt = self.conn.prepare("SELECT * FROM app_base")?;
+        let mut stmt = self.conn.prepare(&super::select_rows(|c| c.to_string()))?;
         let mut it = stmt.query([])?;
         while let Some(r) = it.next()? {
             checksum.add(&super::app_record_from_row!(r));
         }
+        let mut errors_checksum = Checksum::default();
+        let mut quarantined = 0u64;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT position, app_id, reason FROM app_errors")?;
+        let mut it = stmt.query([])?;
+        while let Some(r) = it.next()? {
+            quarantined += 1;
+            errors_checksum.add_error_parts(
+                r.get::<_, i64>(0)? as u64,
+                r.get::<_, Option<String>>(1)?.as_deref(),
+                &r.get::<_, String>(2)?,
+            );
+        }
         Ok(ReadBack {
             rows: rows as u64,
             distinct_app_ids: distinct as u64,
-            quarantined: quarantined as u64,
+            quarantined,
             checksum,
+            errors_checksum,
         })
     }
 }

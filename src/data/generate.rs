@@ -6,9 +6,16 @@
 //! randomness is a ChaCha8 stream, whose output is fixed across platforms and
 //! rand versions, and nothing iterates a hash map.
 
+use anyhow::{Context, Result};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::io::Write;
+use std::path::Path;
+
+/// The root's `status` in generated records. Real files say PRODUCTION;
+/// mock records say what they are, which is also how `generate`
+/// recognises a file it wrote (and may replace).
+pub const MOCK_STATUS: &str = "INGESTLAB-MOCK";
 
 /// What to generate. Rates are probabilities per record in [0, 1].
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
@@ -20,6 +27,13 @@ pub struct GenOptions {
     pub text_scale: f64,
     pub malformed_rate: f64,
     pub duplicate_rate: f64,
+    /// Full-text records: a `<description>` (headings, paragraphs with
+    /// figure references and entity references, a table) and `<drawings>`,
+    /// as real USPTO records carry. The description is then most of a
+    /// record's bytes (median about 20 KB, long tail to ~100 KB), as in the
+    /// real documents (17 KB and 164 KB for the two in tests/data).
+    #[serde(default)]
+    pub full_text: bool,
 }
 
 impl Default for GenOptions {
@@ -30,6 +44,7 @@ impl Default for GenOptions {
             text_scale: 1.0,
             malformed_rate: 0.0,
             duplicate_rate: 0.0,
+            full_text: false,
         }
     }
 }
@@ -140,7 +155,7 @@ impl Generator {
         if defect.is_some() {
             self.stats.malformed += 1;
         }
-        let xml = render(rng, i, app_id, defect, self.opts.text_scale);
+        let xml = render(rng, i, app_id, defect, &self.opts);
         self.stats.records += 1;
         self.stats.bytes += xml.len() as u64;
         Some(GenRecord {
@@ -148,6 +163,28 @@ impl Generator {
             xml,
         })
     }
+}
+
+/// Generates `opts` into `path`, naming the file on error.
+pub fn write_file(opts: &GenOptions, path: &Path) -> Result<GenStats> {
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("cannot create output file '{}'", path.display()))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    let stats = Generator::new(opts.clone())
+        .write_all(&mut w)
+        .with_context(|| format!("writing '{}'", path.display()))?;
+    w.flush()
+        .with_context(|| format!("writing '{}'", path.display()))?;
+    Ok(stats)
+}
+
+/// True when the file at `path` starts like one `generate` wrote.
+pub fn is_generated(path: &Path) -> bool {
+    let mut head = vec![0u8; 4096];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    memchr::memmem::find(&head[..n], format!("status=\"{MOCK_STATUS}\"").as_bytes()).is_some()
 }
 
 const WORDS: &[&str] = &[
@@ -269,9 +306,42 @@ fn scaled(n: usize, scale: f64) -> usize {
 }
 
 /// Renders one record. `i` is its position (for the unique publication
-/// number and dates), `app_id` the application number to write.
-fn render(rng: &mut ChaCha8Rng, i: u64, app_id: u32, defect: Option<Defect>, scale: f64) -> String {
+/// number and dates), `app_id` the application number to write. The parts
+/// are drawn in document order, so the random stream (and the file) stays
+/// the same for the same seed.
+fn render(
+    rng: &mut ChaCha8Rng,
+    i: u64,
+    app_id: u32,
+    defect: Option<Defect>,
+    opts: &GenOptions,
+) -> String {
     let mut x = String::with_capacity(2600);
+    head(rng, &mut x, i, app_id, defect);
+    cpc(rng, &mut x);
+    title(rng, &mut x, defect);
+    parties(rng, &mut x);
+    let mut abs = String::new();
+    let n = scaled(12 + rng.random_range(0..30usize), opts.text_scale);
+    words(rng, n, &mut abs);
+    x.push_str(&format!(
+        "<abstract id=\"abstract\">\n<p id=\"p-0001\" num=\"0000\">{abs}.</p>\n</abstract>\n"
+    ));
+    if opts.full_text {
+        full_text(rng, &mut x);
+    }
+    if matches!(defect, Some(Defect::Truncated)) {
+        // Cut mid-record: the parser sees open elements at the end.
+        x.push_str("<claims id=\"claims\">\n<claim id=\"CLM-00001\" num=\"00001\">\n<claim-text>1. A method compri\n");
+        return x;
+    }
+    claims(rng, &mut x, opts.text_scale);
+    x
+}
+
+/// The prolog, the root's start tag and the publication and application
+/// references.
+fn head(rng: &mut ChaCha8Rng, x: &mut String, i: u64, app_id: u32, defect: Option<Defect>) {
     let year = 2015 + (i % 9) as u32;
     let pub_date = format!(
         "{year}{:02}{:02}",
@@ -293,7 +363,7 @@ fn render(rng: &mut ChaCha8Rng, i: u64, app_id: u32, defect: Option<Defect>, sca
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str("<!DOCTYPE us-patent-application SYSTEM \"us-patent-application-v46-2022-02-17.dtd\" [ ]>\n");
     x.push_str(&format!(
-        "<us-patent-application lang=\"EN\" dtd-version=\"v4.6 2022-02-17\" file=\"US{pub_number}A1-{pub_date}.XML\" status=\"PRODUCTION\" id=\"us-patent-application\" country=\"US\" date-publ=\"{pub_date}\">\n"
+        "<us-patent-application lang=\"EN\" dtd-version=\"v4.6 2022-02-17\" file=\"US{pub_number}A1-{pub_date}.XML\" status=\"{MOCK_STATUS}\" id=\"us-patent-application\" country=\"US\" date-publ=\"{pub_date}\">\n"
     ));
     x.push_str("<us-bibliographic-data-application lang=\"EN\" country=\"US\">\n");
     x.push_str(&format!(
@@ -308,7 +378,10 @@ fn render(rng: &mut ChaCha8Rng, i: u64, app_id: u32, defect: Option<Defect>, sca
     x.push_str(&format!(
         "<date>{filing_date}</date>\n</document-id>\n</application-reference>\n"
     ));
-    // CPC: most records carry one; a few have none (the column is nullable).
+}
+
+/// CPC: most records carry one; a few have none (the column is nullable).
+fn cpc(rng: &mut ChaCha8Rng, x: &mut String) {
     if rng.random_range(0..20u32) != 0 {
         let (s, c, sc) = CPC_SECTIONS[rng.random_range(0..CPC_SECTIONS.len())];
         x.push_str(&format!(
@@ -317,20 +390,25 @@ fn render(rng: &mut ChaCha8Rng, i: u64, app_id: u32, defect: Option<Defect>, sca
             rng.random_range(0..10u32) * 100 + rng.random_range(0..100u32)
         ));
     }
+}
+
+fn title(rng: &mut ChaCha8Rng, x: &mut String, defect: Option<Defect>) {
     let mut title = String::new();
     let n = 3 + rng.random_range(0..8usize);
     words(rng, n, &mut title);
-    match defect {
-        Some(Defect::MismatchedTag) => x.push_str(&format!(
-            "<invention-title id=\"d2e43\">{title}</invention-titel>\n"
-        )),
-        Some(Defect::BareAmpersand) => x.push_str(&format!(
-            "<invention-title id=\"d2e43\">R & D {title}</invention-title>\n"
-        )),
-        _ => x.push_str(&format!(
-            "<invention-title id=\"d2e43\">{title}</invention-title>\n"
-        )),
-    }
+    x.push_str(&match defect {
+        Some(Defect::MismatchedTag) => {
+            format!("<invention-title id=\"d2e43\">{title}</invention-titel>\n")
+        }
+        Some(Defect::BareAmpersand) => {
+            format!("<invention-title id=\"d2e43\">R & D {title}</invention-title>\n")
+        }
+        _ => format!("<invention-title id=\"d2e43\">{title}</invention-title>\n"),
+    });
+}
+
+/// Applicants (organisations or people) and inventors, as v4.3+ has them.
+fn parties(rng: &mut ChaCha8Rng, x: &mut String) {
     x.push_str("<us-parties>\n<us-applicants>\n");
     let n_applicants = 1 + rng.random_range(0..2usize);
     for k in 0..n_applicants {
@@ -365,19 +443,11 @@ fn render(rng: &mut ChaCha8Rng, i: u64, app_id: u32, defect: Option<Defect>, sca
         ));
     }
     x.push_str("</inventors>\n</us-parties>\n</us-bibliographic-data-application>\n");
-    let mut abs = String::new();
-    let n = scaled(12 + rng.random_range(0..30usize), scale);
-    words(rng, n, &mut abs);
-    x.push_str(&format!(
-        "<abstract id=\"abstract\">\n<p id=\"p-0001\" num=\"0000\">{abs}.</p>\n</abstract>\n"
-    ));
-    if matches!(defect, Some(Defect::Truncated)) {
-        // Cut mid-record: the parser sees open elements at the end.
-        x.push_str("<claims id=\"claims\">\n<claim id=\"CLM-00001\" num=\"00001\">\n<claim-text>1. A method compri\n");
-        return x;
-    }
+}
+
+/// Claim counts are skewed: most applications have a handful, a few many.
+fn claims(rng: &mut ChaCha8Rng, x: &mut String, scale: f64) {
     x.push_str("<claims id=\"claims\">\n");
-    // Claim counts are skewed: most applications have a handful, a few many.
     let n_claims = 1
         + rng.random_range(0..3usize)
         + if rng.random_range(0..8u32) == 0 {
@@ -394,7 +464,63 @@ fn render(rng: &mut ChaCha8Rng, i: u64, app_id: u32, defect: Option<Defect>, sca
         ));
     }
     x.push_str("</claims>\n</us-patent-application>\n");
-    x
+}
+
+/// Drawings and a description shaped like a real one: headings, numbered
+/// paragraphs with `<figref>`, `<b>` and entity references, a small table
+/// and processing instructions. Paragraph counts are skewed (most records
+/// have tens, a few hundreds), so sizes have a long tail.
+fn full_text(rng: &mut ChaCha8Rng, x: &mut String) {
+    let figures = 1 + rng.random_range(0..8u32);
+    x.push_str("<drawings id=\"DRAWINGS\">\n");
+    for f in 0..=figures {
+        x.push_str(&format!(
+            "<figure id=\"Fig-EMI-D{f:05}\" num=\"{f:05}\">\n<img id=\"EMI-D{f:05}\" he=\"{}mm\" wi=\"{}mm\" file=\"D{f:05}.TIF\" alt=\"embedded image\" img-content=\"drawing\" img-format=\"tif\"/>\n</figure>\n",
+            80 + rng.random_range(0..150u32),
+            100 + rng.random_range(0..60u32)
+        ));
+    }
+    x.push_str("</drawings>\n<description id=\"description\">\n");
+    // exp(N(3, 0.8)): median 20 paragraphs, 5% above ~75.
+    let normal: f64 = (0..12).map(|_| rng.random::<f64>()).sum::<f64>() - 6.0;
+    let paragraphs = (3.0 + 0.8 * normal).exp().round().clamp(3.0, 400.0) as u32;
+    let headings = [
+        "BACKGROUND",
+        "SUMMARY",
+        "BRIEF DESCRIPTION OF THE DRAWINGS",
+        "DETAILED DESCRIPTION",
+    ];
+    for p in 0..paragraphs {
+        if p % (paragraphs / 4).max(1) == 0 && (p / (paragraphs / 4).max(1)) < 4 {
+            let h = headings[(p / (paragraphs / 4).max(1)) as usize];
+            x.push_str(&format!(
+                "<?BRFSUM description=\"{h}\" end=\"lead\"?>\n<heading id=\"h-{p:04}\" level=\"1\">{h}</heading>\n"
+            ));
+        }
+        let mut text = String::new();
+        let n = 40 + rng.random_range(0..80usize);
+        words(rng, n, &mut text);
+        let fig = 1 + rng.random_range(0..figures);
+        x.push_str(&format!(
+            "<p id=\"p-{:04}\" num=\"{:04}\">As shown in <figref idref=\"DRAWINGS\">FIG. {fig}</figref>, the <b>{}</b> &#x2014; {text} at 25&#xb0; C. &#x3c; 100 kPa.</p>\n",
+            p + 2,
+            p + 1,
+            WORDS[rng.random_range(0..WORDS.len())]
+        ));
+        if p == paragraphs / 2 {
+            x.push_str("<tables id=\"TABLE-US-00001\" num=\"00001\">\n<table frame=\"none\" colsep=\"0\" rowsep=\"0\">\n<tgroup align=\"left\" colsep=\"0\" rowsep=\"0\" cols=\"3\">\n<colspec colname=\"1\" colwidth=\"56pt\" align=\"left\"/>\n<colspec colname=\"2\" colwidth=\"56pt\" align=\"center\"/>\n<colspec colname=\"3\" colwidth=\"56pt\" align=\"center\"/>\n<tbody valign=\"top\">\n");
+            for r in 0..3 + rng.random_range(0..12u32) {
+                x.push_str(&format!(
+                    "<row>\n<entry>Sample {r}</entry>\n<entry>{}</entry>\n<entry>{}.{}</entry>\n</row>\n",
+                    rng.random_range(0..1000u32),
+                    rng.random_range(0..100u32),
+                    rng.random_range(0..10u32)
+                ));
+            }
+            x.push_str("</tbody>\n</tgroup>\n</table>\n</tables>\n");
+        }
+    }
+    x.push_str("<?BRFSUM description=\"end\" end=\"tail\"?>\n</description>\n");
 }
 
 #[cfg(test)]
@@ -455,5 +581,39 @@ mod tests {
         assert_eq!(s.records, 2000);
         assert!((50..=150).contains(&s.malformed), "{s:?}");
         assert!((50..=150).contains(&s.duplicates), "{s:?}");
+    }
+
+    #[test]
+    fn full_text_records_are_mostly_description_and_parse() {
+        let mut g = Generator::new(GenOptions {
+            records: 301,
+            full_text: true,
+            ..Default::default()
+        });
+        let recs: Vec<GenRecord> = std::iter::from_fn(|| g.next_record()).collect();
+        let mut sizes: Vec<usize> = recs.iter().map(|r| r.xml.len()).collect();
+        sizes.sort();
+        assert!(
+            (10_000..=40_000).contains(&sizes[150]),
+            "median {}",
+            sizes[150]
+        );
+        assert!(
+            sizes[295] > 2 * sizes[150],
+            "a long tail: {:?}",
+            &sizes[290..]
+        );
+        let described: usize = recs
+            .iter()
+            .map(|r| r.xml.find("</description>").unwrap() - r.xml.find("<description").unwrap())
+            .sum();
+        assert!(
+            described * 10 > sizes.iter().sum::<usize>() * 7,
+            "description is most of the bytes"
+        );
+        for r in &recs {
+            let p = crate::data::parse::parse_record(r.xml.as_bytes()).unwrap();
+            assert_eq!(p.app_id, r.app_id);
+        }
     }
 }

@@ -1,11 +1,25 @@
 //! Extracts the `app_base` fields from one record's XML with quick-xml's
-//! streaming reader. A record that is not well-formed, misses a required
-//! field or holds an impossible date is returned as an error with its reason;
-//! the caller quarantines it and the run goes on.
+//! streaming reader. A record that is not well-formed, holds a character
+//! XML forbids, misses a required field or holds an impossible date is
+//! returned as an error with its reason; the caller quarantines it and the
+//! run goes on.
+//!
+//! Speed: the extractor walks a small tree of the elements it reads (see
+//! [`Node::child`]) and skips every other subtree (the description,
+//! drawings, tables, claim texts) with a loop that only counts depth, so it
+//! runs close to quick-xml's bare event loop. Skipped subtrees are still
+//! tokenized, so a mismatched end tag anywhere is still an error.
+//!
+//! Layouts: the USPTO application layouts v4.0 to v4.2 put the parties in
+//! `<parties><applicants><applicant>`, where inventors are the applicants
+//! with `app-type="applicant-inventor"`; v4.3 to v4.6 use
+//! `<us-parties><us-applicants><us-applicant>` and list inventors in
+//! `<inventors>`. CPC classifications exist from v4.3 on; older records
+//! store NULL for `cpc_main`.
 
 use super::record::AppRecord;
 use quick_xml::Reader;
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 
 /// Why a record was rejected. The text is what `app_errors.reason` stores.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,73 +30,7 @@ pub struct ParseError {
     pub app_id: Option<String>,
 }
 
-/// Elements the extractor cares about; everything else is `Other`. Comparing
-/// small integers instead of strings keeps the path checks cheap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum El {
-    Biblio,
-    PubRef,
-    AppRef,
-    DocId,
-    DocNumber,
-    Kind,
-    Date,
-    MainCpc,
-    ClassCpc,
-    Section,
-    Class,
-    Subclass,
-    MainGroup,
-    Subgroup,
-    Title,
-    Applicant,
-    Addressbook,
-    Orgname,
-    FirstName,
-    LastName,
-    Inventors,
-    Inventor,
-    Abstract,
-    Claims,
-    Claim,
-    /// A paragraph: paragraphs of an abstract are joined with a space.
-    P,
-    Other,
-}
-
-fn element(name: &str) -> El {
-    match name {
-        "us-bibliographic-data-application" => El::Biblio,
-        "publication-reference" => El::PubRef,
-        "application-reference" => El::AppRef,
-        "document-id" => El::DocId,
-        "doc-number" => El::DocNumber,
-        "kind" => El::Kind,
-        "date" => El::Date,
-        "main-cpc" => El::MainCpc,
-        "classification-cpc" => El::ClassCpc,
-        "section" => El::Section,
-        "class" => El::Class,
-        "subclass" => El::Subclass,
-        "main-group" => El::MainGroup,
-        "subgroup" => El::Subgroup,
-        "invention-title" => El::Title,
-        "us-applicant" | "applicant" => El::Applicant,
-        "addressbook" => El::Addressbook,
-        "orgname" => El::Orgname,
-        "first-name" => El::FirstName,
-        "last-name" => El::LastName,
-        "inventors" => El::Inventors,
-        "inventor" => El::Inventor,
-        "abstract" => El::Abstract,
-        "claims" => El::Claims,
-        "claim" => El::Claim,
-        "p" => El::P,
-        _ => El::Other,
-    }
-}
-
-/// The text fields being collected; `Field::None` means text is ignored.
+/// The text fields being collected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
     PubNumber,
@@ -104,163 +52,192 @@ enum Field {
 
 const N_FIELDS: usize = 15;
 
-/// Which field the element at the end of `path` feeds, if any. `path`
-/// excludes the root element.
-fn field_for(path: &[El], first_applicant: bool, first_cpc: bool) -> Option<Field> {
-    use El::*;
-    match path {
-        [Biblio, PubRef, DocId, DocNumber] => Some(Field::PubNumber),
-        [Biblio, PubRef, DocId, El::Kind] => Some(Field::Kind),
-        [Biblio, PubRef, DocId, Date] => Some(Field::PubDate),
-        [Biblio, AppRef, DocId, DocNumber] => Some(Field::AppId),
-        [Biblio, AppRef, DocId, Date] => Some(Field::FilingDate),
-        [Biblio, Other, MainCpc, ClassCpc, x] if first_cpc => match x {
-            El::Section => Some(Field::Section),
-            El::Class => Some(Field::Class),
-            El::Subclass => Some(Field::Subclass),
-            MainGroup => Some(Field::MainGroup),
-            El::Subgroup => Some(Field::Subgroup),
-            _ => None,
-        },
-        [Biblio, Title] => Some(Field::Title),
-        [Biblio, Other, Other, Applicant, Addressbook, x] if first_applicant => match x {
-            El::Orgname => Some(Field::Orgname),
-            El::FirstName => Some(Field::FirstName),
-            El::LastName => Some(Field::LastName),
-            _ => None,
-        },
-        [El::Abstract] => Some(Field::Abstract),
-        _ => None,
+impl Field {
+    /// Repeated elements of these fields are joined with a space; every
+    /// other field keeps its first value.
+    fn joins(self) -> bool {
+        matches!(self, Field::Title | Field::Abstract)
+    }
+}
+
+/// The elements on the way to a field. Everything else is skipped whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Node {
+    Root,
+    Biblio,
+    PubRef,
+    PubDocId,
+    AppRef,
+    AppDocId,
+    CpcList,
+    MainCpc,
+    Cpc,
+    Parties,
+    Applicants,
+    Applicant,
+    Addressbook,
+    Inventors,
+    Claims,
+    /// A field's own element: text below it is captured.
+    Capture(Field),
+    /// Markup inside a captured field (`<i>`, `<b>`, `<p>`...).
+    Inline,
+}
+
+/// What to do with a child element.
+enum Step {
+    Enter,
+    Skip,
+}
+
+impl Node {
+    /// The node a child element called `name` leads to.
+    fn child(self, name: &str) -> Option<Node> {
+        use Node::*;
+        Some(match (self, name) {
+            (Capture(_) | Inline, _) => Inline,
+            (Root, "us-bibliographic-data-application") => Biblio,
+            (Root, "abstract") => Capture(Field::Abstract),
+            (Root, "claims") => Claims,
+            (Biblio, "publication-reference") => PubRef,
+            (Biblio, "application-reference") => AppRef,
+            (Biblio, "classifications-cpc") => CpcList,
+            (Biblio, "invention-title") => Capture(Field::Title),
+            (Biblio, "us-parties" | "parties") => Parties,
+            (PubRef, "document-id") => PubDocId,
+            (PubDocId, "doc-number") => Capture(Field::PubNumber),
+            (PubDocId, "kind") => Capture(Field::Kind),
+            (PubDocId, "date") => Capture(Field::PubDate),
+            (AppRef, "document-id") => AppDocId,
+            (AppDocId, "doc-number") => Capture(Field::AppId),
+            (AppDocId, "date") => Capture(Field::FilingDate),
+            (CpcList, "main-cpc") => MainCpc,
+            (MainCpc, "classification-cpc") => Cpc,
+            (Cpc, "section") => Capture(Field::Section),
+            (Cpc, "class") => Capture(Field::Class),
+            (Cpc, "subclass") => Capture(Field::Subclass),
+            (Cpc, "main-group") => Capture(Field::MainGroup),
+            (Cpc, "subgroup") => Capture(Field::Subgroup),
+            (Parties, "us-applicants" | "applicants") => Applicants,
+            (Parties, "inventors") => Inventors,
+            (Applicants, "us-applicant" | "applicant") => Applicant,
+            (Applicant, "addressbook") => Addressbook,
+            (Addressbook, "orgname") => Capture(Field::Orgname),
+            (Addressbook, "first-name") => Capture(Field::FirstName),
+            (Addressbook, "last-name") => Capture(Field::LastName),
+            _ => return None,
+        })
     }
 }
 
 /// Parses one record. `xml` is the record's full text (declaration and
 /// DOCTYPE included), as the splitter returns it.
 pub fn parse_record(xml: &[u8]) -> Result<AppRecord, ParseError> {
-    let text = std::str::from_utf8(xml).map_err(|e| ParseError {
-        reason: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+    let fail = |reason: String| ParseError {
+        reason,
         app_id: None,
-    })?;
-    let mut p = Extractor::default();
-    let res = p.run(text);
-    let app_id = p.get(Field::AppId);
-    match res {
-        Ok(()) => p.finish(xml.len()),
-        Err(reason) => Err(ParseError {
-            reason,
-            app_id: (!app_id.is_empty()).then(|| app_id.to_string()),
-        }),
+    };
+    let text = std::str::from_utf8(xml)
+        .map_err(|e| fail(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+    if let Some(bad) = forbidden_char(xml) {
+        return Err(fail(bad));
     }
+    let mut p = Extractor::default();
+    match p.run(text) {
+        Ok(()) => p.finish(xml.len()),
+        Err(reason) => {
+            let app_id = p.fields[Field::AppId as usize].trim();
+            Err(ParseError {
+                reason,
+                app_id: (!app_id.is_empty()).then(|| app_id.to_string()),
+            })
+        }
+    }
+}
+
+/// The first character XML 1.0 forbids (C0 controls other than tab, LF and
+/// CR; U+FFFE and U+FFFF), as a reason. Checked once per record, 64 bytes
+/// at a time so the common case is a vectorised scan.
+fn forbidden_char(xml: &[u8]) -> Option<String> {
+    for (c, chunk) in xml.chunks(64).enumerate() {
+        let mut control = false;
+        let mut ef = false;
+        for &b in chunk {
+            control |= (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
+            ef |= b == 0xEF;
+        }
+        if !(control || ef) {
+            continue;
+        }
+        for (k, &b) in chunk.iter().enumerate() {
+            let at = c * 64 + k;
+            if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
+                return Some(format!(
+                    "character U+{b:04X} at byte {at} is not allowed in XML (only tab, LF and CR among the control characters)"
+                ));
+            }
+            if b == 0xEF && matches!(xml.get(at + 1..at + 3), Some([0xBF, 0xBE | 0xBF])) {
+                return Some(format!(
+                    "character U+FFF{:X} at byte {at} is not allowed in XML",
+                    xml[at + 2] - 0xB0
+                ));
+            }
+        }
+    }
+    None
 }
 
 #[derive(Default)]
 struct Extractor {
-    /// Open elements below the root.
-    path: Vec<El>,
+    /// Open elements below the root (the root is `Node::Root` at index 0).
+    path: Vec<Node>,
     root_seen: bool,
-    root_open: bool,
     fields: [String; N_FIELDS],
-    /// The field being captured and the path depth where it started.
-    capture: Option<(Field, usize)>,
+    /// The field text goes to, while inside its element.
+    capture: Option<Field>,
     applicants: u32,
+    applicant_inventors: i64,
+    inventors: Option<i64>,
     cpcs: u32,
-    inventors: i64,
     claims: i64,
     appl_type: Option<String>,
 }
 
+fn xml_err(r: &Reader<&[u8]>, e: impl std::fmt::Display) -> String {
+    format!("XML error at byte {}: {e}", r.error_position())
+}
+
 impl Extractor {
-    fn get(&self, f: Field) -> &str {
-        &self.fields[f as usize]
-    }
-
-    fn push_text(&mut self, s: &str) {
-        if let Some((f, _)) = self.capture {
-            self.fields[f as usize].push_str(s);
-        }
-    }
-
     fn run(&mut self, text: &str) -> Result<(), String> {
         let mut reader = Reader::from_str(text);
         let cfg = reader.config_mut();
         cfg.check_end_names = true;
         cfg.trim_text(false);
         loop {
-            let ev = reader
-                .read_event()
-                .map_err(|e| format!("XML error at byte {}: {e}", reader.buffer_position()))?;
-            match ev {
+            match reader.read_event().map_err(|e| xml_err(&reader, e))? {
                 Event::Start(e) => {
-                    if !self.root_open {
-                        if self.root_seen || e.name().as_ref() != "us-patent-application" {
-                            return Err(format!(
-                                "unexpected root element <{}> at byte {}",
-                                e.name().as_ref(),
-                                reader.buffer_position()
-                            ));
-                        }
-                        self.root_seen = true;
-                        self.root_open = true;
-                        continue;
+                    if let Step::Skip = self.open(&e, &reader)? {
+                        skip_subtree(&mut reader)?;
                     }
-                    let el = element(e.name().as_ref());
-                    self.path.push(el);
-                    self.on_open(el, &e)?;
-                }
-                Event::Empty(e) if self.root_open => {
-                    let el = element(e.name().as_ref());
-                    self.path.push(el);
-                    self.on_open(el, &e)?;
-                    self.on_close();
                 }
                 Event::Empty(e) => {
-                    return Err(format!(
-                        "unexpected root element <{}/> at byte {}",
-                        e.name().as_ref(),
-                        reader.buffer_position()
-                    ));
-                }
-                Event::End(_) => {
-                    if self.path.is_empty() {
-                        self.root_open = false;
-                    } else {
-                        self.on_close();
+                    if let Step::Enter = self.open(&e, &reader)? {
+                        self.close();
                     }
                 }
-                Event::Text(t) if self.capture.is_some() => {
-                    self.push_text(&t.xml10_content());
-                }
-                Event::CData(t) if self.capture.is_some() => {
-                    self.push_text(&t.xml10_content());
-                }
-                Event::GeneralRef(r) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        Ok(None) => match quick_xml::escape::resolve_predefined_entity(&r) {
-                            Some(s) => s.to_string(),
-                            None => {
-                                return Err(format!(
-                                    "unknown entity &{}; at byte {}",
-                                    &*r,
-                                    reader.buffer_position()
-                                ));
-                            }
-                        },
-                        Err(e) => {
-                            return Err(format!(
-                                "bad character reference at byte {}: {e}",
-                                reader.buffer_position()
-                            ));
-                        }
-                    };
-                    self.push_text(&resolved);
+                Event::End(_) => self.close(),
+                Event::Text(t) => self.push_text(&t),
+                Event::CData(t) => self.push_text(&t),
+                Event::GeneralRef(r) if self.capture.is_some() => {
+                    let c = resolve_ref(&r, &reader)?;
+                    self.push_text(c.encode_utf8(&mut [0; 4]));
                 }
                 Event::Eof => break,
                 _ => {}
             }
         }
-        if self.root_open {
-            let open: Vec<String> = self.path.iter().map(|e| format!("{e:?}")).collect();
+        if !self.path.is_empty() {
+            let open: Vec<String> = self.path[1..].iter().map(|e| format!("{e:?}")).collect();
             return Err(format!(
                 "record ends with elements still open (truncated?): us-patent-application{}{}",
                 if open.is_empty() { "" } else { " > " },
@@ -273,132 +250,111 @@ impl Extractor {
         Ok(())
     }
 
-    fn on_open(&mut self, el: El, e: &quick_xml::events::BytesStart) -> Result<(), String> {
-        use El::*;
-        match self.path.as_slice() {
-            [Biblio, AppRef] => {
-                if let Ok(Some(a)) = e.try_get_attribute("appl-type") {
-                    let v = a
-                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                        .map_err(|e| format!("bad appl-type attribute: {e}"))?;
-                    self.appl_type = Some(v.into_owned());
-                }
-            }
-            [Biblio, Other, Other, Applicant] => self.applicants += 1,
-            [Biblio, Other, MainCpc, ClassCpc] => self.cpcs += 1,
-            [Biblio, Other, Inventors, Inventor] => self.inventors += 1,
-            [El::Claims, Claim] => self.claims += 1,
-            _ => {}
+    fn push_text(&mut self, s: &str) {
+        if let Some(f) = self.capture {
+            self.fields[f as usize].push_str(s);
         }
-        if el == El::P
-            && let Some((Field::Abstract, _)) = self.capture
-        {
-            let buf = &mut self.fields[Field::Abstract as usize];
-            if !buf.is_empty() {
-                buf.push(' ');
+    }
+
+    /// An element opens: enter it (pushing its node) or skip it.
+    fn open(&mut self, e: &BytesStart, r: &Reader<&[u8]>) -> Result<Step, String> {
+        let name = e.name().0;
+        let Some(&parent) = self.path.last() else {
+            if self.root_seen || name != "us-patent-application" {
+                return Err(format!(
+                    "unexpected root element <{name}> at byte {}",
+                    r.buffer_position()
+                ));
             }
-        }
-        if self.capture.is_none()
-            && let Some(f) = field_for(&self.path, self.applicants == 1, self.cpcs == 1)
-        {
-            // Repeated elements (a second <p> in an abstract) are joined with
-            // a space; a repeated single-valued field keeps its first value.
-            let buf = &mut self.fields[f as usize];
-            if f == Field::Abstract || f == Field::Title || buf.is_empty() {
+            self.root_seen = true;
+            self.path.push(Node::Root);
+            return Ok(Step::Enter);
+        };
+        self.count(parent, name, e)?;
+        let Some(node) = parent.child(name).filter(|n| self.wanted(*n)) else {
+            return Ok(Step::Skip);
+        };
+        match node {
+            Node::Capture(f) => {
+                let buf = &mut self.fields[f as usize];
                 if !buf.is_empty() {
                     buf.push(' ');
                 }
-                self.capture = Some((f, self.path.len()));
+                self.capture = Some(f);
             }
+            Node::Inline if name == "p" && self.capture == Some(Field::Abstract) => {
+                self.fields[Field::Abstract as usize].push(' ');
+            }
+            _ => {}
+        }
+        self.path.push(node);
+        Ok(Step::Enter)
+    }
+
+    /// Counts the repeated elements (applicants, inventors, claims, CPC
+    /// entries) as they open, and reads the attributes used.
+    fn count(&mut self, parent: Node, name: &str, e: &BytesStart) -> Result<(), String> {
+        match (parent, name) {
+            (Node::Applicants, "us-applicant" | "applicant") => {
+                self.applicants += 1;
+                if attr(e, "app-type")?.as_deref() == Some("applicant-inventor") {
+                    self.applicant_inventors += 1;
+                }
+            }
+            (Node::Parties, "inventors") => {
+                self.inventors.get_or_insert(0);
+            }
+            (Node::Inventors, "inventor") => *self.inventors.get_or_insert(0) += 1,
+            (Node::Claims, "claim") => self.claims += 1,
+            (Node::MainCpc, "classification-cpc") => self.cpcs += 1,
+            (Node::Biblio, "application-reference") => {
+                self.appl_type = attr(e, "appl-type")?;
+            }
+            _ => {}
         }
         Ok(())
     }
 
-    fn on_close(&mut self) {
-        if let Some((_, depth)) = self.capture
-            && depth == self.path.len()
-        {
+    /// Whether an element on the way to a field is still needed: only the
+    /// first applicant's and the first CPC entry's data are stored, and a
+    /// single-valued field keeps its first value.
+    fn wanted(&self, n: Node) -> bool {
+        match n {
+            Node::Applicant => self.applicants == 1,
+            Node::Cpc => self.cpcs == 1,
+            Node::Capture(f) => f.joins() || self.fields[f as usize].is_empty(),
+            _ => true,
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(Node::Capture(_)) = self.path.pop() {
             self.capture = None;
         }
-        self.path.pop();
     }
 
     fn finish(mut self, xml_bytes: usize) -> Result<AppRecord, ParseError> {
         let app_id = self.get(Field::AppId).trim().to_string();
-        let err = |reason: String, app_id: &str| ParseError {
+        let err = |reason: String| ParseError {
             reason,
-            app_id: (!app_id.is_empty()).then(|| app_id.to_string()),
+            app_id: (!app_id.is_empty()).then(|| app_id.clone()),
         };
-        let required = [
-            (Field::AppId, "application-reference/document-id/doc-number"),
-            (
-                Field::PubNumber,
-                "publication-reference/document-id/doc-number",
-            ),
-            (Field::Kind, "publication-reference/document-id/kind"),
-            (Field::PubDate, "publication-reference/document-id/date"),
-            (Field::FilingDate, "application-reference/document-id/date"),
-            (Field::Title, "invention-title"),
-        ];
-        for (f, name) in required {
+        for (f, name) in REQUIRED {
             if self.get(f).trim().is_empty() {
-                return Err(err(format!("missing required field {name}"), &app_id));
+                return Err(err(format!("missing required field {name}")));
             }
         }
-        let pub_date = iso_date(self.get(Field::PubDate)).ok_or_else(|| {
-            err(
-                format!(
-                    "invalid date '{}' in publication-reference/document-id/date",
-                    self.get(Field::PubDate).trim()
-                ),
-                &app_id,
-            )
-        })?;
-        let filing_date = iso_date(self.get(Field::FilingDate)).ok_or_else(|| {
-            err(
-                format!(
-                    "invalid date '{}' in application-reference/document-id/date",
-                    self.get(Field::FilingDate).trim()
-                ),
-                &app_id,
-            )
-        })?;
-        let take =
-            |s: &mut Extractor, f: Field| collapse_ws(&std::mem::take(&mut s.fields[f as usize]));
-        let cpc_main = {
-            let parts: Vec<String> = [
-                Field::Section,
-                Field::Class,
-                Field::Subclass,
-                Field::MainGroup,
-                Field::Subgroup,
-            ]
-            .iter()
-            .map(|f| self.get(*f).trim().to_string())
-            .collect();
-            (!parts[0].is_empty()).then(|| {
-                format!(
-                    "{}{}{} {}/{}",
-                    parts[0], parts[1], parts[2], parts[3], parts[4]
-                )
-            })
+        let date = |f: Field, name: &str| {
+            iso_date(self.get(f))
+                .ok_or_else(|| err(format!("invalid date '{}' in {name}", self.get(f).trim())))
         };
-        let applicant = {
-            let org = take(&mut self, Field::Orgname);
-            if !org.is_empty() {
-                Some(org)
-            } else {
-                let name = format!(
-                    "{} {}",
-                    take(&mut self, Field::FirstName),
-                    take(&mut self, Field::LastName)
-                );
-                let name = name.trim().to_string();
-                (!name.is_empty()).then_some(name)
-            }
-        };
+        let pub_date = date(Field::PubDate, "publication-reference/document-id/date")?;
+        let filing_date = date(Field::FilingDate, "application-reference/document-id/date")?;
+        let cpc_main = self.cpc_main();
+        let applicant = self.applicant();
+        let take = |s: &mut Extractor, f: Field| collapse_ws(&s.fields[f as usize]);
         Ok(AppRecord {
-            app_id,
+            app_id: app_id.clone(),
             pub_number: take(&mut self, Field::PubNumber),
             kind: take(&mut self, Field::Kind),
             pub_date,
@@ -407,11 +363,111 @@ impl Extractor {
             title: take(&mut self, Field::Title),
             cpc_main,
             applicant,
-            inventor_count: self.inventors,
+            // An `<inventors>` list counts its entries; layouts without one
+            // (v4.0-v4.2) name inventors as applicant-inventors.
+            inventor_count: self.inventors.unwrap_or(self.applicant_inventors),
             claim_count: self.claims,
             abstract_text: take(&mut self, Field::Abstract),
             xml_bytes: xml_bytes as i64,
         })
+    }
+
+    fn get(&self, f: Field) -> &str {
+        &self.fields[f as usize]
+    }
+
+    /// "G06F 16/2455" from the first main CPC entry; None without CPC.
+    fn cpc_main(&self) -> Option<String> {
+        let part = |f: Field| self.get(f).trim();
+        (!part(Field::Section).is_empty()).then(|| {
+            format!(
+                "{}{}{} {}/{}",
+                part(Field::Section),
+                part(Field::Class),
+                part(Field::Subclass),
+                part(Field::MainGroup),
+                part(Field::Subgroup)
+            )
+        })
+    }
+
+    /// The first applicant's organisation, or else their name.
+    fn applicant(&self) -> Option<String> {
+        let org = collapse_ws(self.get(Field::Orgname));
+        if !org.is_empty() {
+            return Some(org);
+        }
+        let name = collapse_ws(&format!(
+            "{} {}",
+            self.get(Field::FirstName),
+            self.get(Field::LastName)
+        ));
+        (!name.is_empty()).then_some(name)
+    }
+}
+
+const REQUIRED: [(Field, &str); 6] = [
+    (Field::AppId, "application-reference/document-id/doc-number"),
+    (
+        Field::PubNumber,
+        "publication-reference/document-id/doc-number",
+    ),
+    (Field::Kind, "publication-reference/document-id/kind"),
+    (Field::PubDate, "publication-reference/document-id/date"),
+    (Field::FilingDate, "application-reference/document-id/date"),
+    (Field::Title, "invention-title"),
+];
+
+/// The value of attribute `name`, entity references resolved.
+fn attr(e: &BytesStart, name: &str) -> Result<Option<String>, String> {
+    match e.try_get_attribute(name) {
+        Ok(Some(a)) => a
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map(|v| Some(v.into_owned()))
+            .map_err(|err| format!("bad {name} attribute: {err}")),
+        Ok(None) => Ok(None),
+        Err(err) => Err(format!("bad attributes on <{}>: {err}", e.name().0)),
+    }
+}
+
+/// A character or predefined entity reference, resolved.
+fn resolve_ref(r: &quick_xml::events::BytesRef, reader: &Reader<&[u8]>) -> Result<char, String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => quick_xml::escape::resolve_predefined_entity(r)
+            .and_then(|s| s.chars().next())
+            .ok_or_else(|| {
+                format!(
+                    "unknown entity &{}; at byte {}",
+                    &**r,
+                    reader.buffer_position()
+                )
+            }),
+        Err(e) => Err(format!(
+            "bad character reference at byte {}: {e}",
+            reader.buffer_position()
+        )),
+    }
+}
+
+/// Reads past the end of the element just opened, only counting depth
+/// (the reader still checks that end tags match).
+fn skip_subtree(reader: &mut Reader<&[u8]>) -> Result<(), String> {
+    let mut depth = 1usize;
+    loop {
+        match reader.read_event().map_err(|e| xml_err(reader, e))? {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(());
+                }
+            }
+            // Truncated inside a skipped element: the caller reports the
+            // elements still open.
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
     }
 }
 
@@ -448,7 +504,6 @@ fn collapse_ws(s: &str) -> String {
     }
     out
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -548,5 +603,234 @@ mod tests {
             }
         }
         assert_eq!(bad, g.stats().malformed);
+    }
+
+    /// (file, app_id, pub_number, pub_date, filing_date, appl_type, title,
+    /// cpc_main, applicant, inventors, claims, abstract start)
+    type Expect = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        i64,
+        i64,
+        &'static str,
+    );
+
+    const LAYOUTS: [Expect; 8] = [
+        (
+            "realdata/US20050004437A1.xml",
+            "10830857",
+            "20050004437",
+            "2005-01-06",
+            "2004-04-23",
+            "utility",
+            "Simulation device for playful evaluation and display of blood sugar levels",
+            None,
+            "Heiner Kaufmann",
+            2,
+            10,
+            "A simulation device for playful evaluation and display of blood sugar levels, including a display,",
+        ),
+        (
+            "realdata/US20050004974A1.xml",
+            "10687244",
+            "20050004974",
+            "2005-01-06",
+            "2003-10-16",
+            "utility",
+            "Device model agent",
+            None,
+            "Naveen Sharma",
+            12,
+            21,
+            "The Device Model Agent (DMA), the device side technology module",
+        ),
+        (
+            "layouts/v41.xml",
+            "11167001",
+            "20060000101",
+            "2006-01-05",
+            "2005-06-24",
+            "utility",
+            "Packet routing with \u{201c}quoted\u{201d} labels",
+            None,
+            "Siobhan O\u{2019}Brien",
+            3,
+            2,
+            "A router forwards labelled packets.",
+        ),
+        (
+            "layouts/v42.xml",
+            "11771002",
+            "20080000202",
+            "2008-01-03",
+            "2007-06-29",
+            "utility",
+            "Battery cell with 2 electrodes",
+            None,
+            "Siobhan O\u{2019}Brien",
+            3,
+            2,
+            "A battery cell has two electrodes.",
+        ),
+        (
+            "layouts/v43.xml",
+            "13535003",
+            "20130000303",
+            "2013-01-03",
+            "2012-06-27",
+            "utility",
+            "Query planning for columnar stores",
+            Some("G06F 16/2455"),
+            "Columnar Labs, Inc.",
+            2,
+            3,
+            "A planner orders scans. Costs are estimated per column.",
+        ),
+        (
+            "layouts/v44.xml",
+            "14300004",
+            "20150000404",
+            "2015-01-01",
+            "2014-06-09",
+            "utility",
+            "Seat belt pretensioner",
+            Some("B60R 22/4628"),
+            "Lan Nguyen",
+            2,
+            3,
+            "A planner orders scans.",
+        ),
+        (
+            "layouts/v45.xml",
+            "17366005",
+            "20220000505",
+            "2022-01-06",
+            "2021-07-02",
+            "design",
+            "Lamp shade",
+            Some("F21V 21/00"),
+            "Soci\u{e9}t\u{e9} Lumi\u{e8}re S.A.",
+            4,
+            3,
+            "A planner orders scans.",
+        ),
+        (
+            "layouts/v46.xml",
+            "17800006",
+            "20230000606",
+            "2023-01-05",
+            "2022-06-30",
+            "plant",
+            "Apple tree named \u{2018}Crisp\u{2019}",
+            None,
+            "Columnar Labs, Inc.",
+            1,
+            3,
+            "A planner orders scans.",
+        ),
+    ];
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name);
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    #[test]
+    fn every_layout_from_v40_to_v46_fills_every_column() {
+        for (
+            file,
+            app_id,
+            pub_number,
+            pub_date,
+            filing,
+            appl,
+            title,
+            cpc,
+            applicant,
+            inventors,
+            claims,
+            abs,
+        ) in LAYOUTS
+        {
+            let xml = fixture(file);
+            let r = parse_record(&xml).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(r.app_id, app_id, "{file}");
+            assert_eq!(r.pub_number, pub_number, "{file}");
+            assert_eq!(r.kind, "A1", "{file}");
+            assert_eq!(
+                (r.pub_date.as_str(), r.filing_date.as_str()),
+                (pub_date, filing),
+                "{file}"
+            );
+            assert_eq!(r.appl_type.as_deref(), Some(appl), "{file}");
+            assert_eq!(r.title, title, "{file}");
+            assert_eq!(
+                r.cpc_main.as_deref(),
+                cpc,
+                "{file}: no CPC must be NULL, not a guess"
+            );
+            assert_eq!(r.applicant.as_deref(), Some(applicant), "{file}");
+            assert_eq!(r.inventor_count, inventors, "{file}");
+            assert_eq!(r.claim_count, claims, "{file}");
+            assert!(
+                r.abstract_text.starts_with(abs),
+                "{file}: {:?}",
+                r.abstract_text
+            );
+            assert_eq!(r.xml_bytes, xml.len() as i64, "{file}");
+        }
+    }
+
+    #[test]
+    fn skipped_subtrees_are_still_checked_for_well_formedness() {
+        let xml = String::from_utf8(fixture("realdata/US20050004974A1.xml")).unwrap();
+        let broken = xml.replacen("</heading>", "</headin>", 1);
+        assert!(
+            reason(&broken).contains("XML error at byte"),
+            "{}",
+            reason(&broken)
+        );
+        // Unknown entities in text ingestlab does not read are no error
+        // (USPTO files use entities their DTD declares)...
+        let ok = xml.replacen("</heading>", "&nbsp;</heading>", 1);
+        assert!(parse_record(ok.as_bytes()).is_ok());
+        // ...but in text it stores, they are.
+        let bad = GOOD.replace("Second part.", "Second &nbsp; part.");
+        assert!(
+            reason(&bad).contains("unknown entity &nbsp;"),
+            "{}",
+            reason(&bad)
+        );
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_quarantined_with_their_position() {
+        let nul = GOOD.replace("Second part.", "Second\0part.");
+        let r = reason(&nul);
+        assert!(
+            r.contains("U+0000") && r.contains("not allowed in XML"),
+            "{r}"
+        );
+        let at: usize = GOOD.find("Second part.").unwrap() + "Second".len();
+        assert!(r.contains(&format!("at byte {at}")), "{r}");
+        assert!(reason(&GOOD.replace("Fast", "Fa\u{1b}st")).contains("U+001B"));
+        assert!(reason(&GOOD.replace("Fast", "Fa\u{ffff}st")).contains("U+FFFF"));
+        // Tab, CR and LF are fine, and so is other non-ASCII text.
+        assert!(parse_record(GOOD.replace("Fast", "Fa\tst\r\n\u{e9}\u{fe0f}").as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn text_after_the_root_element_is_ignored_but_a_second_root_is_not() {
+        assert!(parse_record(format!("{GOOD}\u{feff}\n").as_bytes()).is_ok());
+        assert!(reason(&format!("{GOOD}<us-patent-application/>")).contains("unexpected root"));
     }
 }

@@ -34,8 +34,8 @@ pub struct Quarantined {
     pub xml: String,
 }
 
-/// The 13 `app_base` columns in insert order; the backends and the
-/// checksum read-back both use this list.
+/// The 13 `app_base` columns in insert order; both backends' read-back
+/// selects them in this order.
 pub const APP_BASE_COLUMNS: [&str; 13] = [
     "app_id",
     "pub_number",
@@ -95,6 +95,24 @@ impl Checksum {
     }
     pub fn merge(&mut self, other: Checksum) {
         self.0 = self.0.wrapping_add(other.0);
+    }
+    /// Adds a quarantined record: its position, app_id and reason.
+    pub fn add_error(&mut self, e: &Quarantined) {
+        self.add_error_parts(e.position, e.app_id.as_deref(), &e.reason);
+    }
+    pub fn add_error_parts(&mut self, position: u64, app_id: Option<&str>, reason: &str) {
+        let mut h = Xxh3::new();
+        h.update(&position.to_le_bytes());
+        match app_id {
+            Some(a) => {
+                h.update(&[1]);
+                h.update(&(a.len() as u64).to_le_bytes());
+                h.update(a.as_bytes());
+            }
+            None => h.update(&[0]),
+        }
+        h.update(reason.as_bytes());
+        self.0 = self.0.wrapping_add(h.digest());
     }
 }
 

@@ -2,26 +2,60 @@
 //! (and per engine, lock model... where the sweep varies them).
 
 use super::draw::{Line, LineChart, Pt};
-use super::{MAX_LINES, Prepared, labels, measured};
+use super::{MAX_LINES, Prepared, interval_note, labels, measured};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
+use crate::scenario::facets::Dim;
 
-/// Series key: every facet except the batch size.
-fn key(s: &ConfigSummary) -> (u64, String, String, String, String, String, usize) {
-    (
-        s.records,
-        s.engine.clone(),
-        s.method.clone(),
-        s.lock.clone(),
-        s.schedule.clone(),
-        s.overhead.clone(),
-        s.workers,
-    )
+/// Series along the batch size: same facets but the batch size.
+pub(crate) fn series<'a>(m: &[&'a ConfigSummary], along: Dim) -> Vec<Vec<&'a ConfigSummary>> {
+    let mut out: Vec<Vec<&ConfigSummary>> = Vec::new();
+    for s in m {
+        let key = s.facets.without(along);
+        match out.iter_mut().find(|v| v[0].facets.without(along) == key) {
+            Some(v) => v.push(s),
+            None => out.push(vec![s]),
+        }
+    }
+    out.retain(|v| v.len() >= 2);
+    out.truncate(MAX_LINES);
+    out
+}
+
+/// One line per series, points in batch-size order.
+fn lines(series: &[Vec<&ConfigSummary>]) -> Vec<Line> {
+    let firsts: Vec<&ConfigSummary> = series.iter().map(|v| v[0]).collect();
+    series
+        .iter()
+        .zip(labels(&firsts, Dim::Batch))
+        .enumerate()
+        .map(|(i, (v, name))| {
+            let mut v = v.clone();
+            v.sort_by_key(|s| s.facets.batch_size);
+            Line {
+                label: name,
+                points: v
+                    .iter()
+                    .map(|s| {
+                        let t = s.records_per_s.expect("measured");
+                        Pt {
+                            x: s.facets.batch_size as f64,
+                            y: t.median,
+                            lo: t.ci.low,
+                            hi: t.ci.high,
+                        }
+                    })
+                    .collect(),
+                dashed: false,
+                style: i,
+            }
+        })
+        .collect()
 }
 
 pub fn prepare(r: &Report) -> Prepared<LineChart> {
     let m = measured(r);
-    let mut sizes: Vec<usize> = m.iter().map(|s| s.batch_size).collect();
+    let mut sizes: Vec<usize> = m.iter().map(|s| s.facets.batch_size).collect();
     sizes.sort();
     sizes.dedup();
     if sizes.len() < 2 {
@@ -30,60 +64,21 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             sizes.len()
         ));
     }
-    let max_records = m.iter().map(|s| s.records).max().unwrap_or(0);
-    let mut series: Vec<Vec<&ConfigSummary>> = Vec::new();
-    for s in m.iter().filter(|s| s.records == max_records) {
-        match series.iter_mut().find(|v| key(v[0]) == key(s)) {
-            Some(v) => v.push(s),
-            None => series.push(vec![s]),
-        }
-    }
-    series.retain(|v| v.len() >= 2);
-    series.truncate(MAX_LINES);
+    let max_records = m.iter().map(|s| s.facets.records).max().unwrap_or(0);
+    let largest: Vec<&ConfigSummary> = m
+        .iter()
+        .copied()
+        .filter(|s| s.facets.records == max_records)
+        .collect();
+    let series = series(&largest, Dim::Batch);
     if series.is_empty() {
         return Err("no configuration was measured at two batch sizes".into());
     }
-    let firsts: Vec<&ConfigSummary> = series.iter().map(|v| v[0]).collect();
-    let base_names = labels(&firsts);
-    let lines: Vec<Line> = series
+    let lines = lines(&series);
+    let intervals: Vec<_> = series
         .iter()
-        .zip(base_names)
-        .enumerate()
-        .map(|(i, (v, name))| {
-            let mut v = v.clone();
-            v.sort_by_key(|s| s.batch_size);
-            let w = v[0].workers;
-            let who = if w == 1 {
-                "1 worker (sequential)".to_string()
-            } else {
-                format!("{w} workers")
-            };
-            let name = name
-                .replace(&format!("b{}", v[0].batch_size), "")
-                .trim()
-                .to_string();
-            Line {
-                label: if name.is_empty() || name == who {
-                    who
-                } else {
-                    format!("{name}, {who}")
-                },
-                points: v
-                    .iter()
-                    .map(|s| {
-                        let t = s.records_per_s.unwrap();
-                        Pt {
-                            x: s.batch_size as f64,
-                            y: t.median,
-                            lo: t.ci_low,
-                            hi: t.ci_high,
-                        }
-                    })
-                    .collect(),
-                dashed: false,
-                style: i,
-            }
-        })
+        .flatten()
+        .filter_map(|s| s.records_per_s.map(|t| t.ci))
         .collect();
     let best = series
         .iter()
@@ -98,8 +93,8 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
     let caption = format!(
         "On {max_records} records the highest throughput, {:.0} records/s, comes from batches of {} with {} worker(s); batch sizes from {} to {} were measured.",
         best.records_per_s.unwrap().median,
-        best.batch_size,
-        best.workers,
+        best.facets.batch_size,
+        best.workers(),
         sizes[0],
         sizes[sizes.len() - 1]
     );
@@ -112,7 +107,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             lines,
             reference: None,
             y_from_zero: true,
-            note: None,
+            note: Some(interval_note("the median", &intervals)),
         },
         caption,
     ))
@@ -136,7 +131,11 @@ mod tests {
                 .iter()
                 .all(|l| l.points.len() == 2 && l.points[0].x == 100.0)
         );
-        assert!(chart.lines[0].label.contains("sequential"));
+        assert!(
+            chart.lines[0].label.contains("sequential"),
+            "{}",
+            chart.lines[0].label
+        );
         // Batch 100 is 1.2× slower in the fixture.
         let l = &chart.lines[0];
         assert!((l.points[1].y / l.points[0].y - 1.2).abs() < 0.01);

@@ -297,7 +297,34 @@ impl Draw for LineChart {
     }
 }
 
+type Chart2d<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
 impl LineChart {
+    /// The legend entries: the reference first, then every labelled line.
+    fn legend_items(&self) -> Vec<LegendItem> {
+        let reference = self.reference.iter().map(|r| LegendItem {
+            label: r.label.clone(),
+            colour: BLACK,
+            dashed: true,
+            boxed: false,
+        });
+        let lines = self
+            .lines
+            .iter()
+            .filter(|l| !l.label.is_empty())
+            .map(|l| LegendItem {
+                label: l.label.clone(),
+                colour: colour(l.style),
+                dashed: l.dashed,
+                boxed: false,
+            });
+        reference.chain(lines).collect()
+    }
+
     fn draw_linear<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
@@ -309,24 +336,7 @@ impl LineChart {
         let (y0, y1) = padded(y0, y1, false);
         let y0 = if self.y_from_zero { 0.0 } else { y0 };
         let (plot, side) = split(root);
-        let mut items = Vec::new();
-        if let Some(r) = &self.reference {
-            items.push(LegendItem {
-                label: r.label.clone(),
-                colour: BLACK,
-                dashed: true,
-                boxed: false,
-            });
-        }
-        for l in self.lines.iter().filter(|l| !l.label.is_empty()) {
-            items.push(LegendItem {
-                label: l.label.clone(),
-                colour: colour(l.style),
-                dashed: l.dashed,
-                boxed: false,
-            });
-        }
-        legend(&side, &items, self.note.as_deref())?;
+        legend(&side, &self.legend_items(), self.note.as_deref())?;
         let mut b = ChartBuilder::on(&plot);
         b.caption(&self.title, font(TITLE_PX))
             .margin(20)
@@ -362,58 +372,70 @@ impl LineChart {
                 .map_err(err)?;
         }
         for l in &self.lines {
-            let c = colour(l.style);
-            let m = marker(l.style);
-            let pts: Vec<(f64, f64)> = l.points.iter().map(|p| (p.x, p.y)).collect();
-            let style = c.stroke_width(3);
-            if l.dashed {
-                chart
-                    .draw_series(DashedLineSeries::new(pts.clone(), 14, 8, style))
-                    .map_err(err)?;
-            } else {
-                chart
-                    .draw_series(LineSeries::new(pts.clone(), style))
-                    .map_err(err)?;
-            }
-            chart
-                .draw_series(
-                    l.points.iter().filter(|p| p.hi > p.lo).map(|p| {
-                        ErrorBar::new_vertical(p.x, p.lo, p.y, p.hi, c.stroke_width(2), 14)
-                    }),
-                )
-                .map_err(err)?;
-            if !l.dashed {
-                let f = c.filled();
-                match m {
-                    Marker::Circle => chart
-                        .draw_series(pts.iter().map(|p| Circle::new(*p, 7, f)))
-                        .map(|_| ()),
-                    Marker::Triangle => chart
-                        .draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 9, f)))
-                        .map(|_| ()),
-                    Marker::Square => {
-                        chart
-                            .draw_series(pts.iter().map(|p| {
-                                EmptyElement::at(*p) + Rectangle::new([(-6, -6), (6, 6)], f)
-                            }))
-                            .map(|_| ())
-                    }
-                    Marker::Cross => chart
-                        .draw_series(pts.iter().map(|p| Cross::new(*p, 7, c.stroke_width(3))))
-                        .map(|_| ()),
-                    Marker::Diamond => chart
-                        .draw_series(pts.iter().map(|p| {
-                            EmptyElement::at(*p)
-                                + Polygon::new(vec![(0, -8), (8, 0), (0, 8), (-8, 0)], f)
-                        }))
-                        .map(|_| ()),
-                }
-                .map_err(err)?;
-            }
+            draw_line(&mut chart, l)?;
         }
-
         Ok(())
     }
+}
+
+/// One line: its path, its error bars and, when solid, its markers.
+fn draw_line<DB: DrawingBackend>(chart: &mut Chart2d<'_, DB>, l: &Line) -> Result<()> {
+    let c = colour(l.style);
+    let pts: Vec<(f64, f64)> = l.points.iter().map(|p| (p.x, p.y)).collect();
+    let style = c.stroke_width(3);
+    if l.dashed {
+        chart
+            .draw_series(DashedLineSeries::new(pts.clone(), 14, 8, style))
+            .map_err(err)?;
+    } else {
+        chart
+            .draw_series(LineSeries::new(pts.clone(), style))
+            .map_err(err)?;
+    }
+    chart
+        .draw_series(
+            l.points
+                .iter()
+                .filter(|p| p.hi > p.lo)
+                .map(|p| ErrorBar::new_vertical(p.x, p.lo, p.y, p.hi, c.stroke_width(2), 14)),
+        )
+        .map_err(err)?;
+    if !l.dashed {
+        draw_markers(chart, &pts, l.style)?;
+    }
+    Ok(())
+}
+
+fn draw_markers<DB: DrawingBackend>(
+    chart: &mut Chart2d<'_, DB>,
+    pts: &[(f64, f64)],
+    style: usize,
+) -> Result<()> {
+    let c = colour(style);
+    let f = c.filled();
+    match marker(style) {
+        Marker::Circle => chart
+            .draw_series(pts.iter().map(|p| Circle::new(*p, 7, f)))
+            .map(|_| ()),
+        Marker::Triangle => chart
+            .draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 9, f)))
+            .map(|_| ()),
+        Marker::Square => chart
+            .draw_series(
+                pts.iter()
+                    .map(|p| EmptyElement::at(*p) + Rectangle::new([(-6, -6), (6, 6)], f)),
+            )
+            .map(|_| ()),
+        Marker::Cross => chart
+            .draw_series(pts.iter().map(|p| Cross::new(*p, 7, c.stroke_width(3))))
+            .map(|_| ()),
+        Marker::Diamond => chart
+            .draw_series(pts.iter().map(|p| {
+                EmptyElement::at(*p) + Polygon::new(vec![(0, -8), (8, 0), (0, 8), (-8, 0)], f)
+            }))
+            .map(|_| ()),
+    }
+    .map_err(err)
 }
 
 impl Draw for StackedBars {
@@ -507,17 +529,10 @@ impl Draw for Gantt {
     }
 }
 
-impl Draw for Heatmap {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
-        root.fill(&WHITE).map_err(err)?;
-        let (nx, ny) = (self.x_ticks.len().max(1), self.y_ticks.len().max(1));
-        let vals: Vec<f64> = self.values.iter().flatten().flatten().copied().collect();
-        let (lo, hi) = (
-            vals.iter().copied().fold(f64::INFINITY, f64::min),
-            vals.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        );
-        let best = self
-            .values
+impl Heatmap {
+    /// The cell with the highest value: (x, y, value).
+    fn best(&self) -> Option<(usize, usize, f64)> {
+        self.values
             .iter()
             .enumerate()
             .flat_map(|(y, r)| {
@@ -525,7 +540,70 @@ impl Draw for Heatmap {
                     .enumerate()
                     .filter_map(move |(x, v)| v.map(|v| (x, y, v)))
             })
-            .max_by(|a, b| a.2.total_cmp(&b.2));
+            .max_by(|a, b| a.2.total_cmp(&b.2))
+    }
+
+    /// Where `v` lies between the lowest and highest value (0..1).
+    fn level(&self, v: f64) -> f64 {
+        let vals = self.values.iter().flatten().flatten().copied();
+        let (lo, hi) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+        if hi > lo { (v - lo) / (hi - lo) } else { 1.0 }
+    }
+
+    /// One cell: its shade (a sequential blue scale, light = low, readable
+    /// in grey-scale too) and its value, starred when best.
+    fn cell<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart2d<'_, DB>,
+        x: usize,
+        y: usize,
+        v: f64,
+        best: bool,
+    ) -> Result<()> {
+        let (x0, y0) = (x as f64, y as f64);
+        let t = self.level(v);
+        let shade = RGBColor(
+            (235.0 - 200.0 * t) as u8,
+            (243.0 - 150.0 * t) as u8,
+            (250.0 - 90.0 * t) as u8,
+        );
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x0 + 0.02, y0 + 0.02), (x0 + 0.98, y0 + 0.98)],
+                shade.filled(),
+            )))
+            .map_err(err)?;
+        let centre = plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        );
+        let ink = if t > 0.55 { WHITE } else { BLACK };
+        let text = format!("{}{}", if best { "★ " } else { "" }, tick(v.round()));
+        chart
+            .draw_series(std::iter::once(Text::new(
+                text,
+                (x0 + 0.5, y0 + 0.5),
+                font(TICK_PX).color(&ink).pos(centre),
+            )))
+            .map_err(err)?;
+        if best {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x0 + 0.03, y0 + 0.03), (x0 + 0.97, y0 + 0.97)],
+                    BLACK.stroke_width(4),
+                )))
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+impl Draw for Heatmap {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(err)?;
+        let (nx, ny) = (self.x_ticks.len().max(1), self.y_ticks.len().max(1));
         let (xt, yt) = (self.x_ticks.clone(), self.y_ticks.clone());
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, font(TITLE_PX))
@@ -547,57 +625,15 @@ impl Draw for Heatmap {
             .y_label_formatter(&|v| band_label(&yt, *v, false))
             .draw()
             .map_err(err)?;
-        // Sequential blue scale (light = low), readable in grey-scale too.
-        let shade = |v: f64| {
-            let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
-            RGBColor(
-                (235.0 - 200.0 * t) as u8,
-                (243.0 - 150.0 * t) as u8,
-                (250.0 - 90.0 * t) as u8,
-            )
-        };
+        let best = self.best();
         for (y, row) in self.values.iter().enumerate() {
             for (x, v) in row.iter().enumerate() {
-                let (x0, y0) = (x as f64, y as f64);
-                let Some(v) = v else { continue };
-                let c = shade(*v);
-                chart
-                    .draw_series(std::iter::once(Rectangle::new(
-                        [(x0 + 0.02, y0 + 0.02), (x0 + 0.98, y0 + 0.98)],
-                        c.filled(),
-                    )))
-                    .map_err(err)?;
-                let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
-                let text_c = if t > 0.55 { WHITE } else { BLACK };
-                let star = if best.is_some_and(|b| b.0 == x && b.1 == y) {
-                    "★ "
-                } else {
-                    ""
-                };
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        format!("{star}{}", tick(v.round())),
-                        (x0 + 0.5, y0 + 0.5),
-                        font(TICK_PX)
-                            .color(&text_c)
-                            .pos(plotters::style::text_anchor::Pos::new(
-                                plotters::style::text_anchor::HPos::Center,
-                                plotters::style::text_anchor::VPos::Center,
-                            )),
-                    )))
-                    .map_err(err)?;
+                if let Some(v) = v {
+                    let is_best = best.is_some_and(|b| b.0 == x && b.1 == y);
+                    self.cell(&mut chart, x, y, *v, is_best)?;
+                }
             }
         }
-        if let Some((x, y, _)) = best {
-            let (x0, y0) = (x as f64, y as f64);
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(x0 + 0.03, y0 + 0.03), (x0 + 0.97, y0 + 0.97)],
-                    BLACK.stroke_width(4),
-                )))
-                .map_err(err)?;
-        }
-
         Ok(())
     }
 }

@@ -4,47 +4,47 @@
 
 use super::draw::Heatmap;
 use super::{Prepared, measured};
+use crate::analysis::ConfigSummary;
 use crate::report::Report;
+use crate::scenario::Facets;
+use crate::scenario::facets::Dim;
+
+/// The slice the heatmap shows: the largest data set, and the pooled
+/// facets (lock model, schedule, pool...) measured at the most cells.
+fn slice<'a>(m: &[&'a ConfigSummary]) -> Vec<&'a ConfigSummary> {
+    let max_records = m.iter().map(|s| s.facets.records).max().unwrap_or(0);
+    let big: Vec<&ConfigSummary> = m
+        .iter()
+        .copied()
+        .filter(|s| s.facets.records == max_records)
+        .collect();
+    // A cell's key without workers and batch size; the baseline joins
+    // every pooled slice of its engine and method.
+    let key = |f: &Facets| f.without(Dim::Workers).without(Dim::Batch);
+    let Some(best) = big.iter().filter(|s| s.workers() > 1).max_by_key(|s| {
+        big.iter()
+            .filter(|x| key(&x.facets) == key(&s.facets))
+            .count()
+    }) else {
+        return Vec::new();
+    };
+    let k = key(&best.facets);
+    let base = k
+        .without(Dim::Lock)
+        .without(Dim::Schedule)
+        .without(Dim::Overhead);
+    big.into_iter()
+        .filter(|s| key(&s.facets) == k || (s.workers() == 1 && key(&s.facets) == base))
+        .collect()
+}
 
 pub fn prepare(r: &Report) -> Prepared<Heatmap> {
     let m = measured(r);
-    let max_records = m.iter().map(|s| s.records).max().unwrap_or(0);
-    // One slice: the largest data set, and the engine/method/lock/schedule/
-    // overhead combination measured at the most (workers, batch) cells.
-    let slice_key = |s: &crate::analysis::ConfigSummary| (s.engine.clone(), s.method.clone());
-    let mut best_slice = None;
-    let mut best_cells = 0;
-    for s in m.iter().filter(|s| s.records == max_records) {
-        let n = m
-            .iter()
-            .filter(|x| x.records == max_records && slice_key(x) == slice_key(s))
-            .count();
-        if n > best_cells {
-            best_cells = n;
-            best_slice = Some(slice_key(s));
-        }
-    }
-    let Some(slice) = best_slice else {
-        return Err("no measured configuration".into());
-    };
-    let lock = m
-        .iter()
-        .find(|s| s.workers > 1 && s.records == max_records && slice_key(s) == slice)
-        .map(|s| (s.lock.clone(), s.schedule.clone(), s.overhead.clone()));
-    let cells: Vec<_> = m
-        .iter()
-        .filter(|s| s.records == max_records && slice_key(s) == slice)
-        .filter(|s| {
-            s.workers == 1
-                || lock
-                    .as_ref()
-                    .is_some_and(|l| (&s.lock, &s.schedule, &s.overhead) == (&l.0, &l.1, &l.2))
-        })
-        .collect();
-    let mut workers: Vec<usize> = cells.iter().map(|s| s.workers).collect();
+    let cells = slice(&m);
+    let mut workers: Vec<usize> = cells.iter().map(|s| s.workers()).collect();
     workers.sort();
     workers.dedup();
-    let mut batches: Vec<usize> = cells.iter().map(|s| s.batch_size).collect();
+    let mut batches: Vec<usize> = cells.iter().map(|s| s.facets.batch_size).collect();
     batches.sort();
     batches.dedup();
     if workers.len() < 2 || batches.len() < 2 {
@@ -54,6 +54,7 @@ pub fn prepare(r: &Report) -> Prepared<Heatmap> {
             batches.len()
         ));
     }
+    let rate = |s: &ConfigSummary| s.records_per_s.map_or(0.0, |t| t.median);
     let values: Vec<Vec<Option<f64>>> = workers
         .iter()
         .map(|w| {
@@ -62,29 +63,49 @@ pub fn prepare(r: &Report) -> Prepared<Heatmap> {
                 .map(|b| {
                     cells
                         .iter()
-                        .find(|s| s.workers == *w && s.batch_size == *b)
-                        .map(|s| s.records_per_s.unwrap().median)
+                        .find(|s| s.workers() == *w && s.facets.batch_size == *b)
+                        .map(|s| rate(s))
                 })
                 .collect()
         })
         .collect();
     let best = cells
         .iter()
-        .max_by(|a, b| {
-            a.records_per_s
-                .unwrap()
-                .median
-                .total_cmp(&b.records_per_s.unwrap().median)
-        })
+        .max_by(|a, b| rate(a).total_cmp(&rate(b)))
         .expect("cells");
-    let lock_name = lock.map(|l| l.0).unwrap_or_default();
+    let caption = caption(best, &workers, &batches, &values);
+    Ok((
+        Heatmap {
+            title: format!(
+                "Throughput (records/s, ★ best): workers × batch size ({})",
+                r.scenario.name
+            ),
+            x_label: "batch size (records)".into(),
+            y_label: "workers".into(),
+            x_ticks: batches.iter().map(|b| b.to_string()).collect(),
+            y_ticks: workers.iter().map(|w| w.to_string()).collect(),
+            values,
+        },
+        caption,
+    ))
+}
+
+fn caption(
+    best: &ConfigSummary,
+    workers: &[usize],
+    batches: &[usize],
+    values: &[Vec<Option<f64>>],
+) -> String {
+    let f = &best.facets;
     let mut caption = format!(
-        "Best: {} worker(s) with batches of {} at {:.0} records/s ({} {}, {lock_name}, {max_records} records).",
-        best.workers,
-        best.batch_size,
-        best.records_per_s.unwrap().median,
-        slice.0,
-        slice.1
+        "Best: {} worker(s) with batches of {} at {:.0} records/s ({} {}, {}, {} records).",
+        f.workers,
+        f.batch_size,
+        best.records_per_s.map_or(0.0, |t| t.median),
+        f.engine,
+        f.method,
+        f.lock.map_or("sequential".to_string(), |l| l.to_string()),
+        f.records
     );
     // Does the best worker count change with the batch size?
     let best_w: Vec<usize> = (0..batches.len())
@@ -111,20 +132,7 @@ pub fn prepare(r: &Report) -> Prepared<Heatmap> {
             best_w[0]
         );
     }
-    Ok((
-        Heatmap {
-            title: format!(
-                "Throughput (records/s, ★ best): workers × batch size ({})",
-                r.scenario.name
-            ),
-            x_label: "batch size (records)".into(),
-            y_label: "workers".into(),
-            x_ticks: batches.iter().map(|b| b.to_string()).collect(),
-            y_ticks: workers.iter().map(|w| w.to_string()).collect(),
-            values,
-        },
-        caption,
-    ))
+    caption
 }
 
 #[cfg(test)]

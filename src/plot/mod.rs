@@ -15,7 +15,10 @@ pub mod timeline;
 pub mod volume;
 
 use crate::analysis::ConfigSummary;
+use crate::analysis::stats::{Interval, Method, percent};
 use crate::report::{Figure, Report};
+use crate::scenario::Facets;
+use crate::scenario::facets::Dim;
 use anyhow::{Context, Result};
 use std::path::Path;
 
@@ -89,47 +92,35 @@ pub(crate) fn measured(r: &Report) -> Vec<&ConfigSummary> {
     r.summaries.iter().filter(|s| s.wall_s.is_some()).collect()
 }
 
-/// The fields a line can be told apart by, in label order.
-pub(crate) fn facets(s: &ConfigSummary) -> [(&'static str, String); 7] {
-    [
-        ("engine", s.engine.clone()),
-        ("method", s.method.clone()),
-        ("lock", s.lock.clone()),
-        ("schedule", s.schedule.clone()),
-        ("overhead", s.overhead.clone()),
-        ("batch", format!("b{}", s.batch_size)),
-        ("records", format!("{} rec", s.records)),
-    ]
+/// Line labels for series whose first members are `firsts`, leaving out
+/// the dimension the chart runs along.
+pub(crate) fn labels(firsts: &[&ConfigSummary], along: Dim) -> Vec<String> {
+    let f: Vec<Facets> = firsts.iter().map(|s| s.facets).collect();
+    crate::scenario::facets::labels(&f, &[along])
 }
 
-/// Labels lines by the facets that differ between them (all equal: the
-/// engine and lock model).
-pub(crate) fn labels(members: &[&ConfigSummary]) -> Vec<String> {
-    let all: Vec<_> = members.iter().map(|s| facets(s)).collect();
-    // "-" (the sequential baseline has no lock model, schedule or pool)
-    // matches anything, so it does not make a facet vary.
-    let varying: Vec<usize> = (0..7)
-        .filter(|&i| {
-            let mut vals = all.iter().map(|f| f[i].1.as_str()).filter(|v| *v != "-");
-            let first = vals.next();
-            vals.any(|v| Some(v) != first)
-        })
+/// What error bars show, stated with their levels ("bars: 96.8% CI of the
+/// median"; "bars: range of 3 runs (75%)"; mixed levels as a span).
+pub(crate) fn interval_note(what: &str, intervals: &[Interval]) -> String {
+    let shown: Vec<&Interval> = intervals
+        .iter()
+        .filter(|i| i.method != Method::Point)
         .collect();
-    let varying = if varying.is_empty() {
-        vec![0, 2]
-    } else {
-        varying
+    let Some(first) = shown.first() else {
+        return "no intervals (single runs)".into();
     };
-    all.iter()
-        .map(|f| {
-            varying
-                .iter()
-                .map(|&i| f[i].1.clone())
-                .filter(|v| v != "-")
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
+    let (lo, hi) = shown.iter().fold((1.0f64, 0.0f64), |(a, b), i| {
+        (a.min(i.level), b.max(i.level))
+    });
+    if (hi - lo).abs() < 1e-9 {
+        format!("bars: {} of {what}", first.label())
+    } else {
+        format!(
+            "bars: intervals of {what},\n{}–{} (see the CSV)",
+            percent(lo),
+            percent(hi)
+        )
+    }
 }
 
 /// At most this many lines per chart, so it stays readable.
@@ -140,7 +131,6 @@ pub(crate) mod testdata {
     //! A hand-made report with known numbers for the chart preparation
     //! tests: sqlite, native, workers 1/2/4 × batch 100/1000, two record
     //! counts, no failures.
-    use crate::analysis::summarize;
     use crate::analysis::summary::tests::{run, spec};
     use crate::report::{Environment, Report};
 
@@ -190,25 +180,15 @@ pub(crate) mod testdata {
                 }
             }
         }
-        let (summaries, warnings) = summarize(&configs, &runs);
         let scenario = crate::scenario::parse(
             "name = \"charts\"\n[data]\nrecords = [100]\n[sweep]\nworkers = [1]\n",
             std::path::Path::new("t.toml"),
             &[],
         )
         .unwrap();
-        let fits = crate::analysis::fit::fit_groups(&summaries, &runs);
-        Report {
-            scenario,
-            environment: Environment::fixed(),
-            configs,
-            summaries,
-            runs,
-            warnings,
-            figures: vec![],
-            simulated: false,
-            fits,
-        }
+        let mut r = crate::report::build_report(&scenario, configs, runs, false);
+        r.environment = Environment::fixed();
+        r
     }
 }
 
@@ -268,7 +248,7 @@ mod tests {
     fn charts_the_data_cannot_support_are_skipped_with_a_reason() {
         let mut r = super::testdata::report();
         r.summaries
-            .retain(|s| s.records == 100 && s.batch_size == 100);
+            .retain(|s| s.facets.records == 100 && s.facets.batch_size == 100);
         assert!(
             super::batch::prepare(&r)
                 .unwrap_err()

@@ -5,8 +5,63 @@ use super::draw::{Line, LineChart, Pt};
 use super::speedup::{groups, readable};
 use super::{Prepared, labels};
 use crate::analysis::ConfigSummary;
+use crate::analysis::compare::Comparison;
 use crate::report::Report;
-use crate::sim::Comparison;
+use crate::scenario::facets::Dim;
+
+/// The measured (solid, with intervals) and simulated (dashed) speedups of
+/// one group, from (1, 1).
+fn pair(
+    members: &[&ConfigSummary],
+    simulated: &Report,
+    label: String,
+    style: usize,
+) -> Option<[Line; 2]> {
+    let one = Pt {
+        x: 1.0,
+        y: 1.0,
+        lo: 1.0,
+        hi: 1.0,
+    };
+    let (mut m, mut s) = (vec![one], vec![one]);
+    for c in members {
+        let Some(sim) = simulated.summaries.iter().find(|x| x.id == c.id) else {
+            continue;
+        };
+        let y = c.speedup.unwrap_or(0.0);
+        let ci = c.speedup_ci.unwrap_or(crate::analysis::Interval::point(y));
+        let x = c.workers() as f64;
+        m.push(Pt {
+            x,
+            y,
+            lo: ci.low,
+            hi: ci.high,
+        });
+        let ys = sim.speedup.unwrap_or(0.0);
+        s.push(Pt {
+            x,
+            y: ys,
+            lo: ys,
+            hi: ys,
+        });
+    }
+    (m.len() > 1).then(|| {
+        [
+            Line {
+                label,
+                points: m,
+                dashed: false,
+                style,
+            },
+            Line {
+                label: String::new(),
+                points: s,
+                dashed: true,
+                style,
+            },
+        ]
+    })
+}
 
 pub fn prepare(
     measured: &Report,
@@ -15,50 +70,14 @@ pub fn prepare(
 ) -> Prepared<LineChart> {
     let (groups, _) = readable(groups(measured));
     let firsts: Vec<&ConfigSummary> = groups.iter().map(|(_, v)| v[0]).collect();
-    let names = labels(&firsts);
-    let mut lines = Vec::new();
-    for (i, ((_, members), label)) in groups.iter().zip(names).enumerate() {
-        let mut m = vec![Pt {
-            x: 1.0,
-            y: 1.0,
-            lo: 1.0,
-            hi: 1.0,
-        }];
-        let mut s = m.clone();
-        for c in members {
-            let Some(sim) = simulated.summaries.iter().find(|x| x.id == c.id) else {
-                continue;
-            };
-            let (lo, hi) = c.speedup_ci.unwrap_or((0.0, 0.0));
-            m.push(Pt {
-                x: c.workers as f64,
-                y: c.speedup.unwrap_or(0.0),
-                lo,
-                hi,
-            });
-            let y = sim.speedup.unwrap_or(0.0);
-            s.push(Pt {
-                x: c.workers as f64,
-                y,
-                lo: y,
-                hi: y,
-            });
-        }
-        if m.len() > 1 {
-            lines.push(Line {
-                label: label.clone(),
-                points: m,
-                dashed: false,
-                style: i,
-            });
-            lines.push(Line {
-                label: String::new(),
-                points: s,
-                dashed: true,
-                style: i,
-            });
-        }
-    }
+    let names = labels(&firsts, Dim::Workers);
+    let lines: Vec<Line> = groups
+        .iter()
+        .zip(names)
+        .enumerate()
+        .filter_map(|(i, ((_, members), label))| pair(members, simulated, label, i))
+        .flatten()
+        .collect();
     if lines.is_empty() || errors.is_empty() {
         return Err("no configuration was both measured and simulated".into());
     }

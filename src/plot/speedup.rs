@@ -1,11 +1,12 @@
 //! Chart 1: speedup vs workers, one line per group (engine × lock model,
-//! and whatever else the sweep varies), with the ideal linear speedup as
-//! a dashed line and bootstrap intervals as error bars.
+//! and whatever else the sweep varies), with the ideal linear speedup as a
+//! dashed line and each point's interval (its level stated) as error bars.
 
 use super::draw::{Line, LineChart, Pt};
-use super::{MAX_LINES, Prepared, labels, measured};
+use super::{MAX_LINES, Prepared, interval_note, labels, measured};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
+use crate::scenario::facets::Dim;
 
 /// Groups with their points (baseline first), in report order.
 pub(crate) fn groups(r: &Report) -> Vec<(&ConfigSummary, Vec<&ConfigSummary>)> {
@@ -26,7 +27,7 @@ pub(crate) fn groups(r: &Report) -> Vec<(&ConfigSummary, Vec<&ConfigSummary>)> {
     }
     out.into_iter()
         .map(|(b, mut v)| {
-            v.sort_by_key(|s| s.workers);
+            v.sort_by_key(|s| s.workers());
             (b, v)
         })
         .collect()
@@ -38,11 +39,62 @@ pub(crate) fn readable<'a>(
 ) -> (Vec<(&'a ConfigSummary, Vec<&'a ConfigSummary>)>, usize) {
     let total = g.len();
     if g.len() > MAX_LINES {
-        let max_records = g.iter().map(|(_, v)| v[0].records).max().unwrap_or(0);
-        g.retain(|(_, v)| v[0].records == max_records);
+        let max_records = g
+            .iter()
+            .map(|(_, v)| v[0].facets.records)
+            .max()
+            .unwrap_or(0);
+        g.retain(|(_, v)| v[0].facets.records == max_records);
         g.truncate(MAX_LINES);
     }
     (g, total)
+}
+
+fn point(x: f64, y: f64) -> Pt {
+    Pt { x, y, lo: y, hi: y }
+}
+
+/// A group's measured speedups, from (1, 1).
+fn speedup_line(members: &[&ConfigSummary], label: String, style: usize) -> Line {
+    let mut points = vec![point(1.0, 1.0)];
+    for s in members {
+        let y = s.speedup.unwrap_or(0.0);
+        let ci = s.speedup_ci.unwrap_or(crate::analysis::Interval::point(y));
+        points.push(Pt {
+            x: s.workers() as f64,
+            y,
+            lo: ci.low,
+            hi: ci.high,
+        });
+    }
+    Line {
+        label,
+        points,
+        dashed: false,
+        style,
+    }
+}
+
+/// The group's fitted USL curve, dashed in its colour, when there is a fit.
+fn fit_line(r: &Report, members: &[&ConfigSummary], style: usize) -> Option<Line> {
+    let f = r
+        .fits
+        .iter()
+        .find(|g| g.group == members[0].group)
+        .and_then(|g| g.fit.as_ref())?;
+    let top = members.last().map_or(1, |s| s.workers()) as f64;
+    let points = (0..=40)
+        .map(|k| {
+            let n = 1.0 + (top - 1.0) * k as f64 / 40.0;
+            point(n, crate::analysis::fit::usl(f.usl_sigma, f.usl_kappa, n))
+        })
+        .collect();
+    Some(Line {
+        label: "USL fit".into(),
+        points,
+        dashed: true,
+        style,
+    })
 }
 
 pub fn prepare(r: &Report) -> Prepared<LineChart> {
@@ -53,77 +105,25 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         );
     }
     let firsts: Vec<&ConfigSummary> = groups.iter().map(|(_, v)| v[0]).collect();
-    let names = labels(&firsts);
+    let names = labels(&firsts, Dim::Workers);
     let mut lines = Vec::new();
-    let mut max_w = 1;
-    for (i, ((base, members), label)) in groups.iter().zip(names).enumerate() {
-        let mut points = vec![Pt {
-            x: 1.0,
-            y: 1.0,
-            lo: 1.0,
-            hi: 1.0,
-        }];
-        let _ = base;
-        for s in members {
-            let (lo, hi) = s
-                .speedup_ci
-                .unwrap_or((s.speedup.unwrap_or(0.0), s.speedup.unwrap_or(0.0)));
-            points.push(Pt {
-                x: s.workers as f64,
-                y: s.speedup.unwrap_or(0.0),
-                lo,
-                hi,
-            });
-            max_w = max_w.max(s.workers);
-        }
-        // The fitted USL curve of the group, dashed in the same colour.
-        if let Some(f) = r
-            .fits
-            .iter()
-            .find(|g| g.group == members[0].group)
-            .and_then(|g| g.fit.as_ref())
-        {
-            let top = members.last().map_or(1, |s| s.workers) as f64;
-            let curve = (0..=40)
-                .map(|k| {
-                    let n = 1.0 + (top - 1.0) * k as f64 / 40.0;
-                    let y = crate::analysis::fit::usl(f.usl_sigma, f.usl_kappa, n);
-                    Pt {
-                        x: n,
-                        y,
-                        lo: y,
-                        hi: y,
-                    }
-                })
-                .collect();
-            lines.push(Line {
-                label: String::new(),
-                points: curve,
-                dashed: true,
-                style: i,
-            });
-        }
-        lines.push(Line {
-            label,
-            points,
-            dashed: false,
-            style: i,
-        });
+    for (i, ((_, members), label)) in groups.iter().zip(names).enumerate() {
+        lines.extend(fit_line(r, members, i));
+        lines.push(speedup_line(members, label, i));
     }
-    let ideal = Line {
-        label: "ideal (linear)".into(),
-        points: (1..=max_w)
-            .map(|w| Pt {
-                x: w as f64,
-                y: w as f64,
-                lo: w as f64,
-                hi: w as f64,
-            })
-            .collect(),
-        dashed: true,
-        style: 7,
-    };
-    let caption = caption(&groups, total);
+    let max_w = groups
+        .iter()
+        .flat_map(|(_, v)| v.iter().map(|s| s.workers()))
+        .max()
+        .unwrap_or(1);
+    let intervals: Vec<_> = groups
+        .iter()
+        .flat_map(|(_, v)| v.iter().filter_map(|s| s.speedup_ci))
+        .collect();
+    let mut note = interval_note("the speedup", &intervals);
+    if lines.iter().any(|l| l.dashed) {
+        note = format!("dashed in a curve's colour:\nits USL fit\n{note}");
+    }
     Ok((
         LineChart {
             title: format!("Speedup vs workers ({})", r.scenario.name),
@@ -131,49 +131,55 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             y_label: "speedup T1/Tn".into(),
             log_x: false,
             lines,
-            reference: Some(ideal),
-            y_from_zero: true,
-            note: (!r.fits.is_empty()).then(|| {
-                "dashed in a curve's colour:\nits USL fit\nbars: 95% bootstrap CI".to_string()
+            reference: Some(Line {
+                label: "ideal (linear)".into(),
+                points: (1..=max_w).map(|w| point(w as f64, w as f64)).collect(),
+                dashed: true,
+                style: 7,
             }),
+            y_from_zero: true,
+            note: Some(note),
         },
-        caption,
+        caption(&groups, total),
     ))
 }
 
 fn caption(groups: &[(&ConfigSummary, Vec<&ConfigSummary>)], total: usize) -> String {
     let max_w = groups
         .iter()
-        .flat_map(|(_, v)| v.iter().map(|s| s.workers))
+        .flat_map(|(_, v)| v.iter().map(|s| s.workers()))
         .max()
         .unwrap_or(1);
     let at: Vec<&ConfigSummary> = groups
         .iter()
         .flat_map(|(_, v)| v.iter().copied())
-        .filter(|s| s.workers == max_w)
+        .filter(|s| s.workers() == max_w)
         .collect();
-    let best = at.iter().max_by(|a, b| {
+    let by = |a: &&&ConfigSummary, b: &&&ConfigSummary| {
         a.speedup
             .unwrap_or(0.0)
             .total_cmp(&b.speedup.unwrap_or(0.0))
-    });
-    let worst = at.iter().min_by(|a, b| {
-        a.speedup
-            .unwrap_or(0.0)
-            .total_cmp(&b.speedup.unwrap_or(0.0))
-    });
-    let mut c = match (best, worst) {
+    };
+    let ci = |s: &ConfigSummary| {
+        s.speedup_ci.map_or(String::new(), |i| {
+            format!(", {} {:.2}–{:.2}", i.label(), i.low, i.high)
+        })
+    };
+    let mut c = match (at.iter().max_by(by), at.iter().min_by(by)) {
         (Some(b), Some(w)) if b.id != w.id => format!(
-            "At {max_w} workers the speedup ranges from {:.2}× ({}) to {:.2}× ({}), against an ideal of {max_w}×.",
+            "At {max_w} workers the speedup ranges from {:.2}× ({}{}) to {:.2}× ({}{}), against an ideal of {max_w}×.",
             w.speedup.unwrap_or(0.0),
             w.label(),
+            ci(w),
             b.speedup.unwrap_or(0.0),
-            b.label()
+            b.label(),
+            ci(b)
         ),
         (Some(b), _) => format!(
-            "At {max_w} workers the speedup is {:.2}× ({}), against an ideal of {max_w}×.",
+            "At {max_w} workers the speedup is {:.2}× ({}{}), against an ideal of {max_w}×.",
             b.speedup.unwrap_or(0.0),
-            b.label()
+            b.label(),
+            ci(b)
         ),
         _ => String::new(),
     };
@@ -194,39 +200,29 @@ mod tests {
     fn one_line_per_group_starting_at_one() {
         let r = super::super::testdata::report();
         let (chart, caption) = prepare(&r).unwrap();
-        assert_eq!(chart.lines.iter().filter(|l| !l.dashed).count(), 4);
-        assert_eq!(
-            chart.lines.iter().filter(|l| l.dashed).count(),
-            4,
-            "one USL curve per group"
-        );
-        for l in chart.lines.iter().filter(|l| !l.dashed) {
-            assert_eq!(
-                l.points[0],
-                Pt {
-                    x: 1.0,
-                    y: 1.0,
-                    lo: 1.0,
-                    hi: 1.0
-                }
-            );
+        let solid: Vec<&Line> = chart.lines.iter().filter(|l| !l.dashed).collect();
+        assert_eq!(solid.len(), 4);
+        for l in &solid {
+            assert_eq!(l.points[0], point(1.0, 1.0));
             assert_eq!(
                 l.points.iter().map(|p| p.x).collect::<Vec<_>>(),
                 vec![1.0, 2.0, 4.0]
             );
         }
+        // Three worker counts: no fit is drawn (a fit needs four).
+        assert!(chart.lines.iter().all(|l| !l.dashed));
         // Large data: 1.5× per doubling, so 2.25× at 4 workers.
-        let big = chart
-            .lines
+        let big = solid
             .iter()
-            .find(|l| !l.dashed && l.label.contains("10000 rec") && l.label.contains("b1000"))
+            .find(|l| l.label.contains("10000 rec") && l.label.contains("b1000"))
             .unwrap();
-        assert!(
-            (big.points[2].y - 2.25 / 1.0).abs() < 0.05,
-            "{:?}",
-            big.points
-        );
+        assert!((big.points[2].y - 2.25).abs() < 0.05, "{:?}", big.points);
         assert_eq!(chart.reference.as_ref().unwrap().points.len(), 4);
         assert!(caption.contains("At 4 workers"), "{caption}");
+        assert!(
+            chart.note.as_deref().unwrap().contains("bars:"),
+            "{:?}",
+            chart.note
+        );
     }
 }

@@ -77,6 +77,7 @@ pub fn phase_colour(p: crate::run::Phase) -> RGBColor {
         Parse => PALETTE[0],
         Wait => PALETTE[3],
         Insert => PALETTE[2],
+        Index => PALETTE[1],
         Idle => RGBColor(190, 190, 190),
     }
 }

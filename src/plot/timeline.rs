@@ -1,44 +1,53 @@
 //! Chart 6: a worker timeline (Gantt chart) of one run, a row per worker
 //! (and the single writer), a colour per phase, so who waited on whom is
-//! visible. The run is the first measured repetition of the configuration
-//! with the most workers (the most waiting among those).
+//! visible. The run is the extra, unmeasured run that records the timeline
+//! of the configuration with the most workers (the most waiting among
+//! those).
 
 use super::draw::Gantt;
 use super::style::phase_colour;
 use super::{Prepared, measured};
+use crate::analysis::ConfigSummary;
 use crate::report::Report;
 use crate::run::{Phase, TimelineEvent};
 use std::path::Path;
 
 pub fn prepare(r: &Report, results_dir: &Path) -> Prepared<Gantt> {
-    let mut m: Vec<_> = measured(r).into_iter().filter(|s| s.workers > 1).collect();
+    let wait = |s: &ConfigSummary| s.breakdown.as_ref().map_or(0.0, |b| b.workers.wait_s);
+    let mut m: Vec<_> = measured(r)
+        .into_iter()
+        .filter(|s| s.workers() > 1)
+        .collect();
     m.sort_by(|a, b| {
-        b.workers
-            .cmp(&a.workers)
-            .then(b.phases.wait_s.total_cmp(&a.phases.wait_s))
+        b.workers()
+            .cmp(&a.workers())
+            .then(wait(b).total_cmp(&wait(a)))
     });
     let Some(s) = m.first() else {
         return Err("no multi-worker configuration".into());
     };
-    let spec = r
-        .configs
-        .iter()
-        .find(|c| c.id == s.id)
-        .ok_or("configuration missing from results")?;
-    let file = results_dir
-        .join("timelines")
-        .join(crate::experiment::runner::timeline_file(spec));
+    let file = crate::store::timeline_file(results_dir, &s.id);
     let bytes = std::fs::read(&file)
         .map_err(|e| format!("no timeline for {} ({}: {e})", s.id, file.display()))?;
     let events: Vec<TimelineEvent> =
         serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
     let (mut gantt, caption) = from_events(
         &events,
-        s.workers,
-        &format!("{} ({})", s.label(), r.scenario.name),
+        s.workers(),
+        &format!(
+            "{} ({}, an extra run that is not measured)",
+            s.label(),
+            r.scenario.name
+        ),
     );
     // The full configuration is in the caption; the title stays short.
-    gantt.title = format!("Worker timeline: {} {} ×{}", s.engine, s.lock, s.workers);
+    let f = &s.facets;
+    gantt.title = format!(
+        "Worker timeline: {} {} ×{}",
+        f.engine,
+        f.lock.map_or(String::new(), |l| l.to_string()),
+        f.workers
+    );
     Ok((gantt, caption))
 }
 
@@ -62,7 +71,7 @@ pub fn from_events(events: &[TimelineEvent], workers: usize, what: &str) -> (Gan
             )
         })
         .collect();
-    let mut total = [0.0f64; 5];
+    let mut total = [0.0f64; Phase::ALL.len()];
     let mut worker_total = 0.0;
     for e in events.iter().filter(|e| (e.worker as usize) < workers) {
         total[seg(e.phase)] += e.end_s - e.start_s;
@@ -76,10 +85,11 @@ pub fn from_events(events: &[TimelineEvent], workers: usize, what: &str) -> (Gan
         }
     };
     let caption = format!(
-        "One run of {what}: workers spent {:.0}% of their time parsing, {:.0}% inserting, {:.0}% waiting for the lock or queue, {:.0}% in pool overhead and {:.0}% idle.",
+        "One run of {what}: workers spent {:.0}% of their time parsing, {:.0}% inserting, {:.0}% waiting for the lock or queue, {:.0}% building the index, {:.0}% in pool overhead and {:.0}% idle.",
         pct(Phase::Parse),
         pct(Phase::Insert),
         pct(Phase::Wait),
+        pct(Phase::Index),
         pct(Phase::Overhead),
         pct(Phase::Idle)
     );

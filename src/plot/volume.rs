@@ -2,26 +2,16 @@
 //! record count (log x). Where the fixed pool cost stops dominating, the
 //! lines climb past 1.
 
+use super::batch::series;
 use super::draw::{Line, LineChart, Pt};
-use super::{MAX_LINES, Prepared, labels, measured};
+use super::{Prepared, interval_note, labels, measured};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
-
-fn key(s: &ConfigSummary) -> (String, String, String, String, String, usize, usize) {
-    (
-        s.engine.clone(),
-        s.method.clone(),
-        s.lock.clone(),
-        s.schedule.clone(),
-        s.overhead.clone(),
-        s.batch_size,
-        s.workers,
-    )
-}
+use crate::scenario::facets::Dim;
 
 pub fn prepare(r: &Report) -> Prepared<LineChart> {
     let m = measured(r);
-    let mut counts: Vec<u64> = m.iter().map(|s| s.records).collect();
+    let mut counts: Vec<u64> = m.iter().map(|s| s.facets.records).collect();
     counts.sort();
     counts.dedup();
     if counts.len() < 2 {
@@ -30,44 +20,31 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             counts.len()
         ));
     }
-    let mut series: Vec<Vec<&ConfigSummary>> = Vec::new();
-    for s in m.iter().filter(|s| s.workers > 1 && s.speedup.is_some()) {
-        match series.iter_mut().find(|v| key(v[0]) == key(s)) {
-            Some(v) => v.push(s),
-            None => series.push(vec![s]),
-        }
-    }
-    series.retain(|v| v.len() >= 2);
-    series.truncate(MAX_LINES);
+    let pooled: Vec<&ConfigSummary> = m
+        .into_iter()
+        .filter(|s| s.workers() > 1 && s.speedup.is_some())
+        .collect();
+    let series = series(&pooled, Dim::Records);
     if series.is_empty() {
         return Err("no multi-worker configuration was measured at two record counts".into());
     }
     let firsts: Vec<&ConfigSummary> = series.iter().map(|v| v[0]).collect();
-    let names = labels(&firsts);
     let mut lines = Vec::new();
-    for (i, (v, name)) in series.iter().zip(names).enumerate() {
+    for (i, (v, name)) in series.iter().zip(labels(&firsts, Dim::Records)).enumerate() {
         let mut v = v.clone();
-        v.sort_by_key(|s| s.records);
-        let name = name
-            .replace(&format!("{} rec", v[0].records), "")
-            .trim()
-            .to_string();
-        let who = format!("{} workers", v[0].workers);
+        v.sort_by_key(|s| s.facets.records);
         lines.push(Line {
-            label: if name.is_empty() {
-                who
-            } else {
-                format!("{name}, {who}")
-            },
+            label: name,
             points: v
                 .iter()
                 .map(|s| {
-                    let (lo, hi) = s.speedup_ci.unwrap_or((0.0, 0.0));
+                    let y = s.speedup.unwrap_or(0.0);
+                    let i = s.speedup_ci.unwrap_or(crate::analysis::Interval::point(y));
                     Pt {
-                        x: s.records as f64,
-                        y: s.speedup.unwrap_or(0.0),
-                        lo,
-                        hi,
+                        x: s.facets.records as f64,
+                        y,
+                        lo: i.low,
+                        hi: i.high,
                     }
                 })
                 .collect(),
@@ -76,44 +53,17 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         });
     }
     let (lo, hi) = (counts[0] as f64, counts[counts.len() - 1] as f64);
-    let reference = Line {
-        label: "no speedup (1×)".into(),
-        points: vec![
-            Pt {
-                x: lo,
-                y: 1.0,
-                lo: 1.0,
-                hi: 1.0,
-            },
-            Pt {
-                x: hi,
-                y: 1.0,
-                lo: 1.0,
-                hi: 1.0,
-            },
-        ],
-        dashed: true,
-        style: 7,
+    let one = |x| Pt {
+        x,
+        y: 1.0,
+        lo: 1.0,
+        hi: 1.0,
     };
-    let caption = lines
+    let intervals: Vec<_> = series
         .iter()
-        .map(|l| {
-            let first = l.points[0];
-            let last = l.points[l.points.len() - 1];
-            let cross = l
-                .points
-                .iter()
-                .find(|p| p.y > 1.0)
-                .map(|p| format!(", first above 1× at {} records", p.x))
-                .unwrap_or_else(|| ", never above 1×".into());
-            format!(
-                "{}: {:.2}× at {} records to {:.2}× at {}{cross}",
-                l.label, first.y, first.x, last.y, last.x
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-        + ".";
+        .flatten()
+        .filter_map(|s| s.speedup_ci)
+        .collect();
     Ok((
         LineChart {
             title: format!("Overhead vs volume ({})", r.scenario.name),
@@ -121,12 +71,56 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             y_label: "speedup T1/Tn".into(),
             log_x: true,
             lines,
-            reference: Some(reference),
+            reference: Some(Line {
+                label: "no speedup (1×)".into(),
+                points: vec![one(lo), one(hi)],
+                dashed: true,
+                style: 7,
+            }),
             y_from_zero: true,
-            note: None,
+            note: Some(interval_note("the speedup", &intervals)),
         },
-        caption,
+        caption(&lines_summary(&series)),
     ))
+}
+
+/// One line for the caption: (label, first point, last point, first
+/// record count above 1×).
+type Summary = (String, (f64, f64), (f64, f64), Option<f64>);
+
+fn lines_summary(series: &[Vec<&ConfigSummary>]) -> Vec<Summary> {
+    let firsts: Vec<&ConfigSummary> = series.iter().map(|v| v[0]).collect();
+    series
+        .iter()
+        .zip(labels(&firsts, Dim::Records))
+        .map(|(v, label)| {
+            let mut v = v.clone();
+            v.sort_by_key(|s| s.facets.records);
+            let p = |s: &ConfigSummary| (s.facets.records as f64, s.speedup.unwrap_or(0.0));
+            let cross = v
+                .iter()
+                .find(|s| s.speedup.unwrap_or(0.0) > 1.0)
+                .map(|s| s.facets.records as f64);
+            (label, p(v[0]), p(v[v.len() - 1]), cross)
+        })
+        .collect()
+}
+
+fn caption(lines: &[Summary]) -> String {
+    lines
+        .iter()
+        .map(|(label, first, last, cross)| {
+            let cross = cross.map_or(", never above 1×".into(), |x| {
+                format!(", first above 1× at {x} records")
+            });
+            format!(
+                "{label}: {:.2}× at {} records to {:.2}× at {}{cross}",
+                first.1, first.0, last.1, last.0
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+        + "."
 }
 
 #[cfg(test)]

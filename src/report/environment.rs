@@ -6,6 +6,10 @@ pub struct Environment {
     pub ingestlab_version: String,
     /// Engine name and version as each engine reports itself.
     pub engines: Vec<String>,
+    /// How each bundled engine was compiled, read from its static library
+    /// at build time (see `src/engine_build.rs`).
+    #[serde(default)]
+    pub engine_builds: Vec<String>,
     pub cpu_model: String,
     pub cores: usize,
     pub memory_bytes: u64,
@@ -25,6 +29,14 @@ fn field<'a>(text: &'a str, key: &str, sep: char) -> Option<&'a str> {
         .map(|(_, v)| v.trim())
 }
 
+/// How this binary's engines were built, as build.rs found them.
+pub fn engine_builds() -> Vec<String> {
+    vec![
+        format!("duckdb: {}", env!("INGESTLAB_DUCKDB_BUILD")),
+        format!("sqlite: {}", env!("INGESTLAB_SQLITE_BUILD")),
+    ]
+}
+
 impl Environment {
     /// Reads this machine's description; `engines` come from the runs.
     pub fn capture(engines: Vec<String>) -> Self {
@@ -39,6 +51,7 @@ impl Environment {
         Environment {
             ingestlab_version: env!("CARGO_PKG_VERSION").into(),
             engines,
+            engine_builds: engine_builds(),
             cpu_model: field(&cpuinfo, "model name", ':')
                 .unwrap_or("unknown")
                 .to_string(),
@@ -60,6 +73,7 @@ impl Environment {
         Environment {
             ingestlab_version: "0.0.0-test".into(),
             engines: vec!["sqlite 3.0.0".into()],
+            engine_builds: vec!["duckdb: test".into()],
             cpu_model: "Test CPU".into(),
             cores: 2,
             memory_bytes: 8 << 30,
@@ -77,5 +91,13 @@ mod tests {
         assert!(e.cores >= 1);
         assert!(e.date.ends_with('Z') && e.date.len() == 20, "{}", e.date);
         assert!(e.memory_bytes > 0);
+        // The engines this binary runs are release builds.
+        assert!(
+            e.engine_builds
+                .iter()
+                .all(|b| b.contains("NDEBUG") && b.contains("no debug info")),
+            "{:?}",
+            e.engine_builds
+        );
     }
 }

@@ -1,6 +1,7 @@
-//! Exports of an experiment's results: one module per format behind the
-//! [`Exporter`] trait, every file written atomically (temporary file, then
-//! rename) so a crash never leaves half a summary.
+//! A sweep's report and its exports: [`build_report`] turns runs into the
+//! [`Report`] every exporter and chart reads; one module per format behind
+//! the [`Exporter`] trait, every file written atomically (temporary file,
+//! then rename) so a crash never leaves half a summary.
 
 pub mod environment;
 pub mod json;
@@ -8,10 +9,10 @@ pub mod markdown;
 pub mod runs_csv;
 pub mod summary_csv;
 
-use crate::analysis::{ConfigSummary, RunRecord};
+use crate::analysis::summary::{ContentCheck, content_checks};
+use crate::analysis::{ConfigSummary, RunRecord, summarize};
 use crate::scenario::{ConfigSpec, Scenario};
-use anyhow::{Context, Result};
-use std::io::Write;
+use anyhow::Result;
 use std::path::Path;
 
 pub use environment::Environment;
@@ -31,9 +32,55 @@ pub struct Report {
     /// True when the runs came from the simulator.
     #[serde(default)]
     pub simulated: bool,
-    /// Amdahl and USL fits of every speedup curve.
+    /// Amdahl and USL fits of every speedup curve (or why there is none).
     #[serde(default)]
     pub fits: Vec<crate::analysis::fit::GroupFit>,
+    /// Per input: did every run store the same content?
+    #[serde(default)]
+    pub content: Vec<ContentCheck>,
+    /// The sweep was interrupted: some configurations have fewer runs than
+    /// asked for.
+    #[serde(default)]
+    pub partial: bool,
+}
+
+/// Summarises runs into a report with this machine's environment.
+pub fn build_report(
+    s: &Scenario,
+    configs: Vec<ConfigSpec>,
+    runs: Vec<RunRecord>,
+    simulated: bool,
+) -> Report {
+    let (summaries, mut warnings) = summarize(&configs, &runs);
+    let mut engines: Vec<String> = runs
+        .iter()
+        .filter_map(|r| r.result.as_ref().map(|x| x.engine_version.clone()))
+        .collect();
+    engines.sort();
+    engines.dedup();
+    let fits = crate::analysis::fit::fit_groups(&summaries, &runs);
+    let content = content_checks(&configs, &runs);
+    for c in content.iter().filter(|c| !c.differing.is_empty()) {
+        warnings.push(format!(
+            "{}: {} run(s) stored other content than the rest of the sweep on the same input: {}",
+            c.data,
+            c.differing.len(),
+            c.differing.join(", ")
+        ));
+    }
+    Report {
+        scenario: s.clone(),
+        environment: Environment::capture(engines),
+        configs,
+        summaries,
+        runs,
+        warnings,
+        figures: vec![],
+        simulated,
+        fits,
+        content,
+        partial: false,
+    }
 }
 
 /// A chart in the report: its file stem, and either a caption stating what
@@ -65,24 +112,8 @@ pub fn exporters() -> Vec<Box<dyn Exporter>> {
 /// Writes every export into `dir`.
 pub fn write_all(report: &Report, dir: &Path) -> Result<()> {
     for e in exporters() {
-        write_atomic(&dir.join(e.file_name()), &e.render(report)?)?;
+        crate::store::write_atomic(&dir.join(e.file_name()), &e.render(report)?)?;
     }
-    Ok(())
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it over
-/// `path`, so readers see the old file or the new one, never half of one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in '{}'", dir.display()))?;
-    tmp.write_all(bytes)
-        .with_context(|| format!("writing '{}'", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot replace '{}'", path.display()))?;
     Ok(())
 }
 
@@ -95,7 +126,6 @@ pub(crate) fn opt(v: Option<f64>, digits: usize) -> String {
 pub(crate) mod fixture {
     //! A small fixed report for snapshot tests: no clock, no machine.
     use super::*;
-    use crate::analysis::summarize;
     use crate::analysis::summary::tests::{run, spec};
 
     pub fn report() -> Report {
@@ -113,24 +143,14 @@ pub(crate) mod fixture {
             run(&w2, 2, 1.6, 3.1, 1.1),
         ];
         let configs = vec![b, w2];
-        let (summaries, warnings) = summarize(&configs, &runs);
         let scenario = crate::scenario::parse(
             "name = \"fixture\"\ndescription = \"A fixed report.\"\n[data]\nrecords = [1000]\n[sweep]\nworkers = [1, 2]\nbatch_sizes = [500]\nlocks = [\"global-mutex\"]\n",
             Path::new("fixture.toml"),
             &[],
         )
         .unwrap();
-        let fits = crate::analysis::fit::fit_groups(&summaries, &runs);
-        Report {
-            scenario,
-            environment: Environment::fixed(),
-            configs,
-            summaries,
-            runs,
-            warnings,
-            figures: vec![],
-            simulated: false,
-            fits,
-        }
+        let mut r = build_report(&scenario, configs, runs, false);
+        r.environment = Environment::fixed();
+        r
     }
 }

@@ -1,4 +1,5 @@
-//! `runs.csv`: one row per run with every measured field.
+//! `runs.csv`: one row per run with every measured field (phases summed
+//! over the workers; the writer thread's are in results.json).
 
 use super::{Exporter, Report};
 use crate::run::RunResult;
@@ -15,6 +16,7 @@ struct Row<'a> {
     simulated: bool,
     engine: &'a str,
     method: &'a str,
+    index: &'a str,
     lock: &'a str,
     schedule: &'a str,
     overhead: &'a str,
@@ -30,7 +32,9 @@ struct Row<'a> {
     parse_s: f64,
     wait_s: f64,
     insert_s: f64,
+    index_s: f64,
     idle_s: f64,
+    threads: usize,
     batch_time_sum_s: f64,
     busy_fraction: f64,
     busy_retries: u64,
@@ -67,9 +71,10 @@ impl Exporter for RunsCsv {
                 simulated: r.is_some_and(|r| r.simulated),
                 engine: c.backend.engine.name(),
                 method: c.backend.method.name(),
+                index: c.backend.index.name(),
                 lock: c.lock.name(),
                 schedule: c.schedule.name(),
-                overhead: &c.overhead.preset,
+                overhead: c.overhead.preset.name(),
                 workers: c.workers,
                 batch_size: c.batch_size,
                 records_in: n(|r| r.records_in),
@@ -82,7 +87,9 @@ impl Exporter for RunsCsv {
                 parse_s: m(|r| r.phases.parse_s),
                 wait_s: m(|r| r.phases.wait_s),
                 insert_s: m(|r| r.phases.insert_s),
+                index_s: m(|r| r.phases.index_s),
                 idle_s: m(|r| r.phases.idle_s),
+                threads: r.map_or(0, |r| r.threads),
                 batch_time_sum_s: m(|r| r.batch_time_sum_s),
                 busy_fraction: m(|r| r.busy_fraction()),
                 busy_retries: n(|r| r.busy_retries),

@@ -1,29 +1,21 @@
 //! The one place the runner reads time. Everything that measures a phase
-//! asks a [`Clock`], so the simulator can drive the same code in virtual time
-//! and tests can use a clock they control.
+//! asks a [`Clock`], so tests can drive the runner with a clock they
+//! control. (The simulator has its own virtual time; it shares the batch
+//! plan, not this code.)
 
+use crate::choice::choice;
 use std::time::{Duration, Instant};
 
-/// How a simulated cost is paid: by sleeping (the core stays free, like a
-/// process waiting on a pipe) or by spinning (the core is busy, like a
-/// process pickling data).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum PayMode {
-    #[default]
-    Sleep,
-    Spin,
+choice! {
+    /// How a simulated cost is paid: by sleeping (the core stays free, like
+    /// a process waiting on a pipe) or by spinning (the core is busy, like a
+    /// process pickling data).
+    #[derive(Default)]
+    pub enum PayMode: "pay mode" {
+        #[default]
+        Sleep = "sleep",
+        Spin = "spin",
+    }
 }
 
 pub trait Clock: Send + Sync {

@@ -1,87 +1,55 @@
 //! What one ingestion run does: engine, workers, batch size, schedule, lock
-//! model and simulated pool overhead. Built by the CLI or by a scenario.
+//! model, index policy and simulated pool overhead; and the one validator
+//! that the CLI and scenario files both call, which names every setting by
+//! its flag and by its scenario key.
 
 use super::clock::PayMode;
-use crate::backend::BackendOptions;
-use anyhow::{Result, bail};
+use crate::backend::{self, BackendOptions, Engine};
+use crate::choice::choice;
 
-/// How batches are handed to workers.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Schedule {
-    /// Each worker gets a fixed contiguous share of the records, as a
-    /// process pool's `map` splits its input (50 records / 4 = 12,12,13,13).
-    #[default]
-    Static,
-    /// Idle workers take the next batch from a shared queue.
-    Dynamic,
-}
-
-/// Who arbitrates writes to the database.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum LockModel {
-    /// Each worker has its own connection; the engine arbitrates.
-    #[default]
-    Native,
-    /// As native, plus a process-wide mutex held from begin to commit.
-    GlobalMutex,
-    /// Workers only parse; one writer thread owns the only connection and
-    /// commits batches from a bounded queue.
-    SingleWriter,
-    /// One connection shared by all workers behind a mutex.
-    SharedConnection,
-}
-
-impl LockModel {
-    pub const ALL: [LockModel; 4] = [
-        LockModel::Native,
-        LockModel::GlobalMutex,
-        LockModel::SingleWriter,
-        LockModel::SharedConnection,
-    ];
-    pub fn name(self) -> &'static str {
-        match self {
-            LockModel::Native => "native",
-            LockModel::GlobalMutex => "global-mutex",
-            LockModel::SingleWriter => "single-writer",
-            LockModel::SharedConnection => "shared-connection",
-        }
+choice! {
+    /// How batches are handed to workers.
+    #[derive(Default)]
+    pub enum Schedule: "schedule" {
+        #[default]
+        /// Each worker gets a fixed contiguous share of the records, as a
+        /// process pool's `map` splits its input (50 records / 4 =
+        /// 12,12,13,13).
+        Static = "static",
+        /// Idle workers take the next batch from a shared queue.
+        Dynamic = "dynamic",
     }
 }
 
-impl Schedule {
-    pub fn name(self) -> &'static str {
-        match self {
-            Schedule::Static => "static",
-            Schedule::Dynamic => "dynamic",
-        }
+choice! {
+    /// Who arbitrates writes to the database.
+    #[derive(Default)]
+    pub enum LockModel: "lock model" {
+        #[default]
+        /// Each worker has its own connection; the engine arbitrates.
+        Native = "native",
+        /// As native, plus a process-wide mutex held from begin to commit.
+        GlobalMutex = "global-mutex",
+        /// Workers only parse; one writer thread owns the only connection
+        /// and commits batches from a bounded queue.
+        SingleWriter = "single-writer",
+        /// One connection shared by all workers behind a mutex.
+        SharedConnection = "shared-connection",
+    }
+}
+
+choice! {
+    /// A named set of simulated pool costs.
+    pub enum Preset: "overhead preset" {
+        /// No simulated cost: threads in one process.
+        None = "none",
+        /// A Python multiprocessing pool (fork), at the midpoints of the
+        /// seed note's breakdown.
+        PythonMp = "python-mp",
+        /// python-mp with the 'spawn' start method.
+        PythonMpSpawn = "python-mp-spawn",
+        /// Only the measured cost of really copying each batch.
+        IpcCopy = "ipc-copy",
     }
 }
 
@@ -89,8 +57,8 @@ impl Schedule {
 /// spinning) so they show up in wall time exactly as a pool's would.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Overhead {
-    /// The preset these knobs started from (`none`, `python-mp`, ...).
-    pub preset: String,
+    /// The preset these costs started from.
+    pub preset: Preset,
     /// Creating the pool, paid once by the coordinator before any worker.
     pub pool_startup_s: f64,
     /// Starting one worker, paid by the coordinator one worker after the
@@ -108,57 +76,41 @@ pub struct Overhead {
     pub ipc_copy: bool,
 }
 
-/// A named overhead preset and where its numbers come from.
-pub struct Preset {
-    pub name: &'static str,
-    pub source: &'static str,
-    pub overhead: fn() -> Overhead,
+/// Overrides of a preset's costs, in the units users type (ms, µs/KB).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverheadKnobs {
+    pub pool_startup_ms: Option<f64>,
+    pub worker_startup_ms: Option<f64>,
+    pub dispatch_ms: Option<f64>,
+    pub dispatch_us_per_kb: Option<f64>,
+    pub shutdown_ms: Option<f64>,
+    pub pay: Option<PayMode>,
+    #[serde(default)]
+    pub ipc_copy: bool,
 }
 
-pub const PRESETS: &[Preset] = &[
-    Preset {
-        name: "none",
-        source: "no simulated cost: threads in one process",
-        overhead: || Overhead::zero("none"),
-    },
-    Preset {
-        name: "python-mp",
-        source: "midpoints of the seed document's breakdown for a Python multiprocessing pool (fork): pool creation 100-200 ms, worker initialisation 50-100 ms each, IPC 10-20 ms per batch, shutdown 100-200 ms; pickling at ~200 MB/s",
-        overhead: || Overhead {
-            preset: "python-mp".into(),
-            pool_startup_s: 0.150,
-            worker_startup_s: 0.075,
-            dispatch_s: 0.015,
-            dispatch_per_kb_s: 5e-6,
-            shutdown_s: 0.150,
-            pay: PayMode::Sleep,
-            ipc_copy: false,
-        },
-    },
-    Preset {
-        name: "python-mp-spawn",
-        source: "python-mp with the 'spawn' start method (the default on macOS and Windows): each worker starts a fresh interpreter and re-imports the program, ~0.3 s per worker instead of a fork",
-        overhead: || Overhead {
-            preset: "python-mp-spawn".into(),
-            worker_startup_s: 0.300,
-            ..(PRESETS[1].overhead)()
-        },
-    },
-    Preset {
-        name: "ipc-copy",
-        source: "no assumed cost: each batch really serialised to bytes and back across a channel, so only the measured copy is paid",
-        overhead: || Overhead {
-            preset: "ipc-copy".into(),
-            ipc_copy: true,
-            ..Overhead::zero("ipc-copy")
-        },
-    },
-];
+impl Preset {
+    /// Where the preset's numbers come from.
+    pub fn source(self) -> &'static str {
+        match self {
+            Preset::None => "no simulated cost: threads in one process",
+            Preset::PythonMp => {
+                "midpoints of the seed document's breakdown for a Python multiprocessing pool (fork): pool creation 100-200 ms, worker initialisation 50-100 ms each, IPC 10-20 ms per batch, shutdown 100-200 ms; pickling at ~200 MB/s"
+            }
+            Preset::PythonMpSpawn => {
+                "python-mp with the 'spawn' start method (the default on macOS and Windows): each worker starts a fresh interpreter and re-imports the program, ~0.3 s per worker instead of a fork"
+            }
+            Preset::IpcCopy => {
+                "no assumed cost: each batch really serialised to bytes and back across a channel, so only the measured copy is paid"
+            }
+        }
+    }
 
-impl Overhead {
-    pub fn zero(name: &str) -> Self {
-        Overhead {
-            preset: name.into(),
+    /// The preset's own costs.
+    fn base(self) -> Overhead {
+        let zero = Overhead {
+            preset: self,
             pool_startup_s: 0.0,
             worker_startup_s: 0.0,
             dispatch_s: 0.0,
@@ -166,38 +118,73 @@ impl Overhead {
             shutdown_s: 0.0,
             pay: PayMode::Sleep,
             ipc_copy: false,
+        };
+        let mp = Overhead {
+            pool_startup_s: 0.150,
+            worker_startup_s: 0.075,
+            dispatch_s: 0.015,
+            dispatch_per_kb_s: 5e-6,
+            shutdown_s: 0.150,
+            ..zero.clone()
+        };
+        match self {
+            Preset::None => zero,
+            Preset::PythonMp => mp,
+            Preset::PythonMpSpawn => Overhead {
+                worker_startup_s: 0.300,
+                ..mp
+            },
+            Preset::IpcCopy => Overhead {
+                ipc_copy: true,
+                ..zero
+            },
         }
     }
 
-    /// The preset called `name`, or an error listing the valid names.
-    pub fn preset(name: &str) -> Result<Self> {
-        match PRESETS.iter().find(|p| p.name == name) {
-            Some(p) => Ok((p.overhead)()),
-            None => bail!(
-                "unknown overhead preset '{name}' (valid: {})",
-                preset_names().join(", ")
-            ),
+    /// The preset's costs with `knobs` applied: the one place where the
+    /// units users type become seconds.
+    pub fn resolve(self, knobs: &OverheadKnobs) -> Overhead {
+        let mut o = self.base();
+        let set = |v: Option<f64>, per_s: f64, f: &mut f64| {
+            if let Some(v) = v {
+                *f = v / per_s;
+            }
+        };
+        set(knobs.pool_startup_ms, 1e3, &mut o.pool_startup_s);
+        set(knobs.worker_startup_ms, 1e3, &mut o.worker_startup_s);
+        set(knobs.dispatch_ms, 1e3, &mut o.dispatch_s);
+        set(knobs.dispatch_us_per_kb, 1e6, &mut o.dispatch_per_kb_s);
+        set(knobs.shutdown_ms, 1e3, &mut o.shutdown_s);
+        if let Some(p) = knobs.pay {
+            o.pay = p;
         }
+        o.ipc_copy |= knobs.ipc_copy;
+        o
+    }
+}
+
+impl Overhead {
+    pub fn none() -> Self {
+        Preset::None.base()
     }
 
     /// True when no cost is simulated at all.
     pub fn is_none(&self) -> bool {
-        *self
-            == Overhead {
-                preset: self.preset.clone(),
-                pay: self.pay,
-                ..Overhead::zero("")
-            }
+        let z = Preset::None.base();
+        (
+            self.pool_startup_s,
+            self.worker_startup_s,
+            self.dispatch_s,
+            self.dispatch_per_kb_s,
+            self.shutdown_s,
+            self.ipc_copy,
+        ) == (0.0, 0.0, 0.0, 0.0, 0.0, z.ipc_copy)
     }
 
     /// Fixed cost a pool pays before and after the work, whatever the data.
     pub fn fixed_s(&self, workers: usize) -> f64 {
         self.pool_startup_s + self.worker_startup_s * workers as f64 + self.shutdown_s
     }
-}
-
-pub fn preset_names() -> Vec<&'static str> {
-    PRESETS.iter().map(|p| p.name).collect()
 }
 
 /// Everything one run needs besides its input and database path.
@@ -229,41 +216,143 @@ impl Default for RunConfig {
             schedule: Schedule::Static,
             lock: LockModel::Native,
             queue_depth: 4,
-            overhead: Overhead::zero("none"),
+            overhead: Overhead::none(),
             timeline: false,
             record_work_s: 0.0,
         }
     }
 }
 
-impl RunConfig {
-    /// Rejects settings no run can use, naming the flag.
-    pub fn validate(&self) -> Result<()> {
-        if self.workers == 0 {
-            bail!("--workers must be at least 1");
-        }
-        if self.batch_size == 0 {
-            bail!("--batch-size must be at least 1");
-        }
-        if self.queue_depth == 0 {
-            bail!("--queue-depth must be at least 1");
-        }
-        if !(self.record_work_s.is_finite() && self.record_work_s >= 0.0) {
-            bail!("--record-work-ms must be a non-negative number");
-        }
-        let o = &self.overhead;
-        for (name, v) in [
-            ("pool-startup", o.pool_startup_s),
-            ("worker-startup", o.worker_startup_s),
-            ("dispatch", o.dispatch_s),
-            ("dispatch-per-kb", o.dispatch_per_kb_s),
-            ("shutdown", o.shutdown_s),
-        ] {
-            if !(v.is_finite() && v >= 0.0) {
-                bail!("overhead {name} must be a non-negative number of seconds, got {v}");
+/// A setting a user can get wrong, named as the CLI and scenarios name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Workers,
+    BatchSize,
+    QueueDepth,
+    RecordWork,
+    PoolStartup,
+    WorkerStartup,
+    Dispatch,
+    DispatchPerKb,
+    Shutdown,
+    /// A backend setting, by its dotted name (`sqlite.page_size`).
+    Backend(&'static str),
+}
+
+impl Setting {
+    /// The command-line flag.
+    pub fn flag(self) -> String {
+        match self {
+            Setting::Workers => "--workers".into(),
+            Setting::BatchSize => "--batch-size".into(),
+            Setting::QueueDepth => "--queue-depth".into(),
+            Setting::RecordWork => "--record-work-ms".into(),
+            Setting::PoolStartup => "--pool-startup-ms".into(),
+            Setting::WorkerStartup => "--worker-startup-ms".into(),
+            Setting::Dispatch => "--dispatch-ms".into(),
+            Setting::DispatchPerKb => "--dispatch-us-per-kb".into(),
+            Setting::Shutdown => "--shutdown-ms".into(),
+            Setting::Backend("sqlite.pragma") => "--pragma".into(),
+            Setting::Backend(name) => {
+                let (engine, knob) = name.split_once('.').unwrap_or(("", name));
+                let knob = knob.replace('_', "-");
+                if engine == "duckdb" {
+                    format!("--duckdb-{knob}")
+                } else {
+                    format!("--{knob}")
+                }
             }
         }
-        Ok(())
+    }
+
+    /// The scenario key.
+    pub fn key(self) -> String {
+        match self {
+            Setting::Workers => "sweep.workers".into(),
+            Setting::BatchSize => "sweep.batch_sizes".into(),
+            Setting::QueueDepth => "sweep.queue_depth".into(),
+            Setting::RecordWork => "sweep.record_work_ms".into(),
+            Setting::PoolStartup => "sweep.pool_startup_ms".into(),
+            Setting::WorkerStartup => "sweep.worker_startup_ms".into(),
+            Setting::Dispatch => "sweep.dispatch_ms".into(),
+            Setting::DispatchPerKb => "sweep.dispatch_us_per_kb".into(),
+            Setting::Shutdown => "sweep.shutdown_ms".into(),
+            Setting::Backend("sqlite.pragma") => "sqlite.pragmas".into(),
+            Setting::Backend(name) => name.into(),
+        }
+    }
+}
+
+/// One thing wrong with a configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub setting: Setting,
+    pub message: String,
+}
+
+impl RunConfig {
+    /// Everything no run can use, each naming its setting.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut p = Vec::new();
+        let mut bad = |setting: Setting, message: String| p.push(Problem { setting, message });
+        if self.workers == 0 {
+            bad(Setting::Workers, "must be at least 1".into());
+        }
+        if self.batch_size == 0 {
+            bad(Setting::BatchSize, "must be at least 1".into());
+        }
+        if self.queue_depth == 0 {
+            bad(Setting::QueueDepth, "must be at least 1".into());
+        }
+        let o = &self.overhead;
+        for (setting, v, per_s) in [
+            (Setting::RecordWork, self.record_work_s, 1e3),
+            (Setting::PoolStartup, o.pool_startup_s, 1e3),
+            (Setting::WorkerStartup, o.worker_startup_s, 1e3),
+            (Setting::Dispatch, o.dispatch_s, 1e3),
+            (Setting::DispatchPerKb, o.dispatch_per_kb_s, 1e6),
+            (Setting::Shutdown, o.shutdown_s, 1e3),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                bad(
+                    setting,
+                    format!("must be a non-negative number, got {}", v * per_s),
+                );
+            }
+        }
+        for (name, message) in backend::validate(&self.backend) {
+            bad(Setting::Backend(name), message);
+        }
+        if let Some(m) = self.exclusive_lock_problem() {
+            bad(Setting::Backend("sqlite.pragma"), m);
+        }
+        p
+    }
+
+    /// SQLite's `locking_mode=EXCLUSIVE` keeps the first writer's lock until
+    /// its connection closes: every other connection would wait forever.
+    fn exclusive_lock_problem(&self) -> Option<String> {
+        let exclusive = self.backend.engine == Engine::Sqlite
+            && self.backend.sqlite.pragmas.iter().any(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("locking_mode")
+                    && v.trim().eq_ignore_ascii_case("exclusive")
+            });
+        let writers_share =
+            self.workers > 1 && matches!(self.lock, LockModel::Native | LockModel::GlobalMutex);
+        (exclusive && writers_share).then(|| {
+            format!(
+                "locking_mode=EXCLUSIVE keeps the first connection's write lock until it closes, so the other {} workers' connections would wait forever; use --lock single-writer or shared-connection (one connection), or --workers 1",
+                self.workers - 1
+            )
+        })
+    }
+
+    /// The first problem as a one-line message naming the flag.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        match self.problems().first() {
+            Some(p) => anyhow::bail!("{} {}", p.setting.flag(), p.message),
+            None => Ok(()),
+        }
     }
 }
 
@@ -273,18 +362,18 @@ mod tests {
 
     #[test]
     fn presets_resolve_and_unknown_names_list_the_choices() {
-        for name in preset_names() {
-            assert_eq!(Overhead::preset(name).unwrap().preset, name);
+        for p in Preset::ALL {
+            assert_eq!(p.resolve(&OverheadKnobs::default()).preset, p);
         }
-        assert!(Overhead::preset("none").unwrap().is_none());
-        assert!(!Overhead::preset("python-mp").unwrap().is_none());
-        let e = Overhead::preset("java").unwrap_err().to_string();
+        assert!(Preset::None.resolve(&Default::default()).is_none());
+        assert!(!Preset::PythonMp.resolve(&Default::default()).is_none());
+        let e = "java".parse::<Preset>().unwrap_err();
         assert!(e.contains("python-mp") && e.contains("none"), "{e}");
     }
 
     #[test]
     fn python_mp_uses_the_seed_midpoints() {
-        let o = Overhead::preset("python-mp").unwrap();
+        let o = Preset::PythonMp.resolve(&Default::default());
         assert_eq!(
             (
                 o.pool_startup_s,
@@ -295,29 +384,72 @@ mod tests {
             (0.150, 0.075, 0.015, 0.150)
         );
         assert!((o.fixed_s(4) - 0.6).abs() < 1e-12);
+        assert_eq!(
+            Preset::PythonMpSpawn
+                .resolve(&Default::default())
+                .worker_startup_s,
+            0.3
+        );
     }
 
     #[test]
-    fn validation_names_the_flag() {
+    fn knobs_override_in_the_units_users_type() {
+        let o = Preset::PythonMp.resolve(&OverheadKnobs {
+            dispatch_ms: Some(1.0),
+            dispatch_us_per_kb: Some(2.0),
+            pay: Some(PayMode::Spin),
+            ..Default::default()
+        });
+        assert_eq!(
+            (o.dispatch_s, o.dispatch_per_kb_s, o.pay),
+            (0.001, 2e-6, PayMode::Spin)
+        );
+        assert_eq!(o.pool_startup_s, 0.150);
+    }
+
+    #[test]
+    fn validation_names_the_flag_and_the_key() {
         let bad = RunConfig {
             workers: 0,
-            ..Default::default()
-        };
-        assert!(
-            bad.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("--workers")
-        );
-        let bad = RunConfig {
             batch_size: 0,
             ..Default::default()
         };
+        let p = bad.problems();
+        assert_eq!(p[0].setting, Setting::Workers);
+        assert_eq!(
+            (p[0].setting.flag(), p[0].setting.key()),
+            ("--workers".into(), "sweep.workers".into())
+        );
+        assert_eq!(p[1].setting.key(), "sweep.batch_sizes");
         assert!(
             bad.validate()
                 .unwrap_err()
                 .to_string()
-                .contains("--batch-size")
+                .starts_with("--workers must be at least 1")
         );
+        assert_eq!(Setting::Backend("sqlite.page_size").flag(), "--page-size");
+        assert_eq!(
+            Setting::Backend("duckdb.memory_limit_mb").flag(),
+            "--duckdb-memory-limit-mb"
+        );
+    }
+
+    #[test]
+    fn an_exclusive_lock_with_several_connections_is_refused() {
+        let mut c = RunConfig {
+            workers: 2,
+            ..Default::default()
+        };
+        c.backend.sqlite.pragmas = [("locking_mode".to_string(), "EXCLUSIVE".to_string())].into();
+        assert!(
+            c.problems()
+                .iter()
+                .any(|p| p.message.contains("wait forever"))
+        );
+        c.lock = LockModel::SingleWriter;
+        assert!(c.problems().is_empty(), "{:?}", c.problems());
+        c.lock = LockModel::Native;
+        c.workers = 1;
+        assert!(c.problems().is_empty());
     }
 }

@@ -2,6 +2,7 @@
 //! gives every worker a [`BatchSink`]; the worker loop does not know which
 //! model it runs under.
 
+use super::config::LockModel;
 use super::recorder::Recorder;
 use super::result::Phase;
 use crate::backend::{Connection, Database};
@@ -16,11 +17,17 @@ pub struct ParsedBatch {
     pub id: u32,
     pub rows: Vec<AppRecord>,
     pub errors: Vec<Quarantined>,
+    /// App_ids to delete first (only the final batch of the duplicate rule).
+    pub delete: Vec<String>,
 }
 
 /// Where a worker puts its parsed batches.
 pub trait BatchSink {
     fn write(&mut self, rec: &mut Recorder, batch: ParsedBatch) -> Result<()>;
+    /// Builds the after-load index through this sink's connection, booked
+    /// as the index phase. The single writer builds it itself when the
+    /// queue closes, so a queue sink does nothing here.
+    fn build_index(&mut self, rec: &mut Recorder) -> Result<()>;
 }
 
 /// The shared side of a lock model for one run.
@@ -48,28 +55,65 @@ impl<'a> CountedDb<'a> {
     }
 }
 
-/// Begin (waiting while the engine is busy), insert, commit; the wait and
+/// The arbiter of `lock` for one run; `tx` is the single writer's queue.
+pub fn arbiter<'a>(
+    lock: LockModel,
+    db: &'a CountedDb<'a>,
+    tx: Sender<ParsedBatch>,
+) -> Result<Box<dyn Arbiter + 'a>> {
+    Ok(match lock {
+        LockModel::Native => Box::new(Native { db }),
+        LockModel::GlobalMutex => Box::new(GlobalMutex {
+            db,
+            lock: Mutex::new(()),
+        }),
+        LockModel::SharedConnection => Box::new(SharedConnection {
+            conn: Mutex::new(db.connect()?),
+        }),
+        LockModel::SingleWriter => Box::new(SingleWriter { tx }),
+    })
+}
+
+/// Begin (waiting while the engine is busy), write, commit: the wait and
 /// the write are booked separately. A failed write is rolled back.
 pub fn write_batch(
     conn: &mut dyn Connection,
     rec: &mut Recorder,
     batch: &ParsedBatch,
 ) -> Result<()> {
-    let t0 = rec.now();
-    let retries = conn.begin()?;
-    let t1 = rec.now();
-    rec.record(Phase::Wait, Some(batch.id), t0, t1);
-    rec.stats.busy_retries += retries;
-    let res = conn
-        .insert_rows(&batch.rows)
-        .and_then(|_| conn.insert_errors(&batch.errors))
-        .and_then(|_| conn.commit());
+    let id = Some(batch.id);
+    let began = conn.begin();
+    rec.book(Phase::Wait, id);
+    rec.stats.busy_retries += *began.as_ref().unwrap_or(&0);
+    began.with_context(|| format!("writing batch {}", batch.id))?;
+    let res = (|| {
+        if !batch.delete.is_empty() {
+            conn.delete_rows(&batch.delete)?;
+        }
+        conn.insert_rows(&batch.rows)?;
+        conn.insert_errors(&batch.errors)?;
+        conn.commit()
+    })();
+    match &res {
+        Ok(retries) => rec.stats.busy_retries += retries,
+        Err(_) => conn.rollback(),
+    }
+    rec.book(Phase::Insert, id);
+    res.map(|_| ())
+        .with_context(|| format!("writing batch {}", batch.id))
+}
+
+/// Builds the after-load index in a transaction of its own.
+pub fn build_index(conn: &mut dyn Connection, rec: &mut Recorder) -> Result<()> {
+    let began = conn.begin();
+    rec.book(Phase::Wait, None);
+    began?;
+    let res = conn.build_index().and_then(|_| conn.commit());
     if res.is_err() {
         conn.rollback();
     }
-    let t2 = rec.now();
-    rec.record(Phase::Insert, Some(batch.id), t1, t2);
-    res.with_context(|| format!("writing batch {}", batch.id))
+    rec.book(Phase::Index, None);
+    res.map(|_| ())
 }
 
 /// A connection of the worker's own, written to directly: the native model,
@@ -79,6 +123,9 @@ pub struct OwnConnection(pub Box<dyn Connection>);
 impl BatchSink for OwnConnection {
     fn write(&mut self, rec: &mut Recorder, batch: ParsedBatch) -> Result<()> {
         write_batch(self.0.as_mut(), rec, &batch)
+    }
+    fn build_index(&mut self, rec: &mut Recorder) -> Result<()> {
+        build_index(self.0.as_mut(), rec)
     }
 }
 
@@ -116,10 +163,13 @@ impl Arbiter for GlobalMutex<'_> {
 
 impl BatchSink for MutexSink<'_> {
     fn write(&mut self, rec: &mut Recorder, batch: ParsedBatch) -> Result<()> {
-        let t0 = rec.now();
         let _guard = self.lock.lock();
-        rec.record(Phase::Wait, Some(batch.id), t0, rec.now());
+        rec.book(Phase::Wait, Some(batch.id));
         write_batch(self.conn.as_mut(), rec, &batch)
+    }
+    fn build_index(&mut self, rec: &mut Recorder) -> Result<()> {
+        let _guard = self.lock.lock();
+        build_index(self.conn.as_mut(), rec)
     }
 }
 
@@ -139,10 +189,13 @@ impl Arbiter for SharedConnection {
 
 impl BatchSink for SharedSink<'_> {
     fn write(&mut self, rec: &mut Recorder, batch: ParsedBatch) -> Result<()> {
-        let t0 = rec.now();
         let mut conn = self.0.lock();
-        rec.record(Phase::Wait, Some(batch.id), t0, rec.now());
+        rec.book(Phase::Wait, Some(batch.id));
         write_batch(conn.as_mut(), rec, &batch)
+    }
+    fn build_index(&mut self, rec: &mut Recorder) -> Result<()> {
+        let mut conn = self.0.lock();
+        build_index(conn.as_mut(), rec)
     }
 }
 
@@ -163,27 +216,33 @@ impl Arbiter for SingleWriter {
 impl BatchSink for QueueSink {
     fn write(&mut self, rec: &mut Recorder, batch: ParsedBatch) -> Result<()> {
         let id = batch.id;
-        let t0 = rec.now();
         let res = self.0.send(batch);
-        rec.record(Phase::Wait, Some(id), t0, rec.now());
-        res.map_err(|_| anyhow!("the writer thread stopped (see its error)"))
+        rec.book(Phase::Wait, Some(id));
+        res.map_err(|_| anyhow!("the writer thread stopped"))
+    }
+    fn build_index(&mut self, _: &mut Recorder) -> Result<()> {
+        Ok(())
     }
 }
 
-/// The single writer's loop: commits batches until every sender is gone.
-/// Waiting for the next batch is booked as idle time.
+/// The single writer's loop: commits batches until every sender is gone,
+/// then builds the after-load index when `index` says so. Waiting for the
+/// next batch is booked as idle time.
 pub fn run_writer(
     conn: &mut dyn Connection,
     rec: &mut Recorder,
     rx: Receiver<ParsedBatch>,
+    index: bool,
 ) -> Result<()> {
-    loop {
-        let t0 = rec.now();
-        let next = rx.recv();
-        rec.record(Phase::Idle, None, t0, rec.now());
-        let Ok(batch) = next else { return Ok(()) };
+    while let Ok(batch) = rx.recv() {
+        rec.book(Phase::Idle, None);
         rec.stats.batches += 1;
         rec.stats.records += (batch.rows.len() + batch.errors.len()) as u64;
         write_batch(conn, rec, &batch)?;
     }
+    rec.book(Phase::Idle, None);
+    if index {
+        build_index(conn, rec)?;
+    }
+    Ok(())
 }

@@ -2,22 +2,40 @@
 //! reads, measured or simulated alike. Units are in the field names.
 
 use super::config::RunConfig;
-use crate::data::Checksum;
+use super::input::Expected;
+use crate::backend::ReadBack;
+use crate::choice::choice;
 
-/// Where a worker's time goes. Every worker's phases add up to (about) the
-/// run's wall time, so they can be stacked.
+choice! {
+    /// Where a thread's time goes.
+    pub enum Phase: "phase" {
+        /// Pool start-up, worker start-up, per-batch dispatch and IPC
+        /// copies, connection opening, pool shutdown.
+        Overhead = "overhead",
+        /// Reading raw records and parsing them (duplicate checks included).
+        Parse = "parse",
+        /// Waiting for a lock, a busy database or a full queue.
+        Wait = "wait",
+        /// Writing while holding the right to write (begin to commit).
+        Insert = "insert",
+        /// Building the unique index after the load (index policy
+        /// after-load).
+        Index = "index",
+        /// Nothing to do: waiting for work or for the other threads.
+        Idle = "idle",
+    }
+}
+
+/// Seconds per phase. Every thread's phases add up to the run's wall time,
+/// so they can be stacked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhaseTimes {
-    /// Pool start-up, worker start-up, per-batch dispatch and IPC copies,
-    /// connection opening, pool shutdown.
     pub overhead_s: f64,
-    /// Reading raw records and parsing them (duplicate check included).
     pub parse_s: f64,
-    /// Waiting for a lock, a busy database or a full queue.
     pub wait_s: f64,
-    /// Writing while holding the right to write (begin to commit).
     pub insert_s: f64,
-    /// Finished its share, waiting for the other workers.
+    #[serde(default)]
+    pub index_s: f64,
     pub idle_s: f64,
 }
 
@@ -31,6 +49,7 @@ impl PhaseTimes {
             Phase::Parse => &mut self.parse_s,
             Phase::Wait => &mut self.wait_s,
             Phase::Insert => &mut self.insert_s,
+            Phase::Index => &mut self.index_s,
             Phase::Idle => &mut self.idle_s,
         }
     }
@@ -40,6 +59,7 @@ impl PhaseTimes {
             Phase::Parse => self.parse_s,
             Phase::Wait => self.wait_s,
             Phase::Insert => self.insert_s,
+            Phase::Index => self.index_s,
             Phase::Idle => self.idle_s,
         }
     }
@@ -53,36 +73,7 @@ impl PhaseTimes {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Phase {
-    Overhead,
-    Parse,
-    Wait,
-    Insert,
-    Idle,
-}
-
-impl Phase {
-    pub const ALL: [Phase; 5] = [
-        Phase::Overhead,
-        Phase::Parse,
-        Phase::Wait,
-        Phase::Insert,
-        Phase::Idle,
-    ];
-    pub fn name(self) -> &'static str {
-        match self {
-            Phase::Overhead => "overhead",
-            Phase::Parse => "parse",
-            Phase::Wait => "wait",
-            Phase::Insert => "insert",
-            Phase::Idle => "idle",
-        }
-    }
-}
-
-/// One span of one worker's time, for the timeline chart.
+/// One span of one thread's time, for the timeline chart.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TimelineEvent {
     /// Worker number; the single writer thread is numbered `workers`.
@@ -106,29 +97,36 @@ pub struct WorkerStats {
     pub busy_retries: u64,
 }
 
-/// The check that nothing was lost: records in = rows out + quarantined,
-/// app_ids unique, and the stored content equals the parsed content.
+/// The check that the database holds exactly what the input says it
+/// should: its rows and quarantined records, read back, against an account
+/// made independently of the run (a sequential pass over the input that
+/// applies the duplicate rule itself; see [`Expected`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Verification {
     pub records_in: u64,
     pub rows_out: u64,
     pub quarantined: u64,
+    pub expected_rows: u64,
+    pub expected_quarantined: u64,
     pub unique_app_ids: bool,
     pub checksum_expected: u64,
     pub checksum_stored: u64,
+    pub errors_checksum_expected: u64,
+    pub errors_checksum_stored: u64,
     pub passed: bool,
     /// What failed, empty when it passed.
     pub problems: Vec<String>,
 }
 
+/// What the run itself reported (rows it wrote, records it quarantined).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Claims {
+    pub rows: u64,
+    pub quarantined: u64,
+}
+
 impl Verification {
-    pub fn check(
-        records_in: u64,
-        expected_rows: u64,
-        expected_quarantined: u64,
-        expected: Checksum,
-        rb: &crate::backend::ReadBack,
-    ) -> Self {
+    pub fn check(records_in: u64, claims: Claims, expected: &Expected, rb: &ReadBack) -> Self {
         let mut problems = Vec::new();
         if records_in != rb.rows + rb.quarantined {
             problems.push(format!(
@@ -136,10 +134,16 @@ impl Verification {
                 rb.rows, rb.quarantined
             ));
         }
-        if rb.rows != expected_rows || rb.quarantined != expected_quarantined {
+        if (rb.rows, rb.quarantined) != (expected.rows, expected.quarantined) {
             problems.push(format!(
-                "database holds {} rows and {} quarantined, the run accepted {expected_rows} and quarantined {expected_quarantined}",
-                rb.rows, rb.quarantined
+                "the database holds {} rows and {} quarantined records; the independent account of the input expects {} and {}",
+                rb.rows, rb.quarantined, expected.rows, expected.quarantined
+            ));
+        }
+        if (claims.rows, claims.quarantined) != (rb.rows, rb.quarantined) {
+            problems.push(format!(
+                "the workers reported {} rows and {} quarantined records, the database holds {} and {}",
+                claims.rows, claims.quarantined, rb.rows, rb.quarantined
             ));
         }
         if rb.distinct_app_ids != rb.rows {
@@ -148,19 +152,29 @@ impl Verification {
                 rb.rows, rb.distinct_app_ids
             ));
         }
-        if rb.checksum != expected {
+        if rb.checksum != expected.checksum {
             problems.push(format!(
-                "checksum of stored rows {:016x} != checksum of parsed rows {:016x}",
-                rb.checksum.0, expected.0
+                "the stored rows differ from the independent account (checksum {:016x}, expected {:016x}): a row is missing, altered or not the first of its app_id in file order",
+                rb.checksum.0, expected.checksum.0
+            ));
+        }
+        if rb.errors_checksum != expected.errors_checksum {
+            problems.push(format!(
+                "the quarantined records differ from the independent account (checksum {:016x}, expected {:016x}): positions, app_ids or reasons",
+                rb.errors_checksum.0, expected.errors_checksum.0
             ));
         }
         Verification {
             records_in,
             rows_out: rb.rows,
             quarantined: rb.quarantined,
+            expected_rows: expected.rows,
+            expected_quarantined: expected.quarantined,
             unique_app_ids: rb.distinct_app_ids == rb.rows,
-            checksum_expected: expected.0,
+            checksum_expected: expected.checksum.0,
             checksum_stored: rb.checksum.0,
+            errors_checksum_expected: expected.errors_checksum.0,
+            errors_checksum_stored: rb.errors_checksum.0,
             passed: problems.is_empty(),
             problems,
         }
@@ -182,6 +196,10 @@ pub struct RunResult {
     pub records_per_min: f64,
     /// Phase totals over all workers (not the writer thread).
     pub phases: PhaseTimes,
+    /// Threads whose accounts make up the run: the workers and, with the
+    /// single-writer model, the writer. Their phases add up to wall × this.
+    #[serde(default)]
+    pub threads: usize,
     /// Sum over all batches of their per-batch time.
     pub batch_time_sum_s: f64,
     pub busy_retries: u64,
@@ -204,5 +222,79 @@ impl RunResult {
         } else {
             0.0
         }
+    }
+
+    /// Every thread's phases added: workers and the writer.
+    pub fn all_threads(&self) -> PhaseTimes {
+        let mut p = self.phases;
+        if let Some(w) = &self.writer {
+            p.merge(&w.phases);
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Checksum;
+
+    fn expected() -> Expected {
+        Expected {
+            rows: 8,
+            quarantined: 2,
+            checksum: Checksum(11),
+            errors_checksum: Checksum(22),
+        }
+    }
+
+    fn readback() -> ReadBack {
+        ReadBack {
+            rows: 8,
+            distinct_app_ids: 8,
+            quarantined: 2,
+            checksum: Checksum(11),
+            errors_checksum: Checksum(22),
+        }
+    }
+
+    const CLAIMS: Claims = Claims {
+        rows: 8,
+        quarantined: 2,
+    };
+
+    #[test]
+    fn passes_only_when_the_database_matches_the_independent_account() {
+        assert!(Verification::check(10, CLAIMS, &expected(), &readback()).passed);
+        let mut altered = readback();
+        altered.checksum = Checksum(12);
+        let v = Verification::check(10, CLAIMS, &expected(), &altered);
+        assert!(
+            !v.passed && v.problems[0].contains("differ from the independent account"),
+            "{:?}",
+            v.problems
+        );
+        let mut errs = readback();
+        errs.errors_checksum = Checksum(0);
+        assert!(!Verification::check(10, CLAIMS, &expected(), &errs).passed);
+        let mut dup = readback();
+        dup.distinct_app_ids = 7;
+        assert!(
+            Verification::check(10, CLAIMS, &expected(), &dup).problems[0].contains("distinct")
+        );
+        // The workers' claims cannot vouch for the database: a run that
+        // claims what the database holds still fails against the account.
+        let mut short = readback();
+        short.rows = 7;
+        let claims = Claims {
+            rows: 7,
+            quarantined: 2,
+        };
+        let v = Verification::check(9, claims, &expected(), &short);
+        assert!(
+            !v.passed && v.problems.iter().any(|p| p.contains("expects 8")),
+            "{:?}",
+            v.problems
+        );
     }
 }

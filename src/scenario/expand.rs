@@ -2,13 +2,16 @@
 //!
 //! The 1-worker baseline is the sequential path, which has no pool and no
 //! lock model, so it is the same run for every lock model, schedule and
-//! overhead preset: it is expanded once per (data, engine, method, batch
-//! size) and shared by every group that needs it. A sweep without 1 in its
-//! worker counts gets those baselines added, marked as added.
+//! overhead preset: it is expanded once per (data, engine, method, index
+//! policy, batch size) and shared by every group that needs it. A sweep
+//! without 1 in its worker counts gets those baselines added, marked as
+//! added.
 
 use super::Scenario;
-use crate::backend::{BackendOptions, Engine, InsertMethod};
-use crate::run::config::{Overhead, RunConfig};
+use super::facets::Facets;
+use crate::backend::{BackendOptions, Engine, IndexPolicy, InsertMethod};
+use crate::data::generate::GenOptions;
+use crate::run::{LockModel, OverheadKnobs, Preset, RunConfig, Schedule};
 
 /// The generated data one configuration runs on.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -18,12 +21,27 @@ pub struct DataKey {
     pub text_scale: f64,
     pub malformed_rate: f64,
     pub duplicate_rate: f64,
+    #[serde(default)]
+    pub full_text: bool,
+}
+
+impl DataKey {
+    pub fn gen_options(&self) -> GenOptions {
+        GenOptions {
+            records: self.records,
+            seed: self.seed,
+            text_scale: self.text_scale,
+            malformed_rate: self.malformed_rate,
+            duplicate_rate: self.duplicate_rate,
+            full_text: self.full_text,
+        }
+    }
 }
 
 /// One configuration of a sweep.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigSpec {
-    /// Stable identifier, used to resume a sweep and to join results.
+    /// Stable identifier, used to join results and name files.
     pub id: String,
     pub data: DataKey,
     pub run: RunConfig,
@@ -34,6 +52,35 @@ pub struct ConfigSpec {
     pub baseline: String,
     /// True for a baseline the sweep did not ask for.
     pub auto_baseline: bool,
+}
+
+impl ConfigSpec {
+    pub fn facets(&self) -> Facets {
+        let r = &self.run;
+        let pooled = r.workers > 1;
+        Facets {
+            engine: r.backend.engine,
+            method: r.backend.method,
+            index: r.backend.index,
+            lock: pooled.then_some(r.lock),
+            schedule: pooled.then_some(r.schedule),
+            overhead: pooled.then_some(r.overhead.preset),
+            workers: r.workers,
+            batch_size: r.batch_size,
+            records: self.data.records,
+        }
+    }
+
+    /// Whether a journaled run was made with exactly this configuration:
+    /// every setting, not just the id (a run made without
+    /// `record_work_ms`, say, is not a run of a configuration with it).
+    pub fn same_settings(&self, data: &DataKey, run: &RunConfig) -> bool {
+        let mut a = self.run.clone();
+        let mut b = run.clone();
+        a.timeline = false;
+        b.timeline = false;
+        self.data == *data && a == b
+    }
 }
 
 fn data_part(d: &DataKey) -> String {
@@ -47,104 +94,126 @@ fn data_part(d: &DataKey) -> String {
     if d.malformed_rate > 0.0 || d.duplicate_rate > 0.0 {
         s += &format!("-m{}-d{}", d.malformed_rate, d.duplicate_rate);
     }
+    if d.full_text {
+        s += "-ft";
+    }
     s
 }
 
-fn baseline_id(d: &DataKey, e: Engine, m: InsertMethod, b: usize) -> String {
-    format!("{}/{e}/{}/b{b}/w1", data_part(d), m.name())
+/// "{engine}/{method}", and "/after-load" for that index policy (upfront
+/// ids stay as they were before the index axis existed).
+fn engine_part(e: Engine, m: InsertMethod, i: IndexPolicy) -> String {
+    match i {
+        IndexPolicy::Upfront => format!("{e}/{m}"),
+        IndexPolicy::AfterLoad => format!("{e}/{m}/{i}"),
+    }
 }
 
-/// The overhead of a preset with the sweep's knob overrides applied.
-fn overhead(s: &Scenario, preset: &str) -> Overhead {
-    let mut o = Overhead::preset(preset).unwrap_or_else(|_| Overhead::zero(preset));
-    let sw = &s.sweep;
-    let set = |v: Option<f64>, scale: f64, f: &mut f64| {
-        if let Some(v) = v {
-            *f = v * scale;
+/// The configurations of one (data, engine, method, index, batch size):
+/// the baseline first, then every pooled combination.
+struct Cell<'a> {
+    s: &'a Scenario,
+    data: DataKey,
+    backend: BackendOptions,
+    batch_size: usize,
+    record_work_s: f64,
+}
+
+impl Cell<'_> {
+    fn expand(&self, out: &mut Vec<ConfigSpec>) {
+        let sw = &self.s.sweep;
+        let b = &self.backend;
+        let prefix = format!(
+            "{}/{}",
+            data_part(&self.data),
+            engine_part(b.engine, b.method, b.index)
+        );
+        let base_id = format!("{prefix}/b{}/w1", self.batch_size);
+        out.push(ConfigSpec {
+            id: base_id.clone(),
+            data: self.data,
+            run: RunConfig {
+                backend: b.clone(),
+                workers: 1,
+                batch_size: self.batch_size,
+                record_work_s: self.record_work_s,
+                ..Default::default()
+            },
+            group: String::new(),
+            baseline: base_id.clone(),
+            auto_baseline: !sw.workers.contains(&1),
+        });
+        for &lock in &sw.locks {
+            for &schedule in &sw.schedules {
+                for &preset in &sw.overheads {
+                    self.pooled(out, &prefix, &base_id, lock, schedule, preset);
+                }
+            }
         }
-    };
-    set(sw.pool_startup_ms, 1e-3, &mut o.pool_startup_s);
-    set(sw.worker_startup_ms, 1e-3, &mut o.worker_startup_s);
-    set(sw.dispatch_ms, 1e-3, &mut o.dispatch_s);
-    set(sw.dispatch_us_per_kb, 1e-6, &mut o.dispatch_per_kb_s);
-    set(sw.shutdown_ms, 1e-3, &mut o.shutdown_s);
-    if let Some(p) = sw.pay {
-        o.pay = p;
     }
-    o.ipc_copy |= sw.ipc_copy;
-    o
+
+    fn pooled(
+        &self,
+        out: &mut Vec<ConfigSpec>,
+        prefix: &str,
+        base_id: &str,
+        lock: LockModel,
+        schedule: Schedule,
+        preset: Preset,
+    ) {
+        let sw = &self.s.sweep;
+        let group = format!("{prefix}/{lock}/{schedule}/b{}/{preset}", self.batch_size);
+        for &workers in sw.workers.iter().filter(|w| **w > 1) {
+            out.push(ConfigSpec {
+                id: format!("{group}/w{workers}"),
+                data: self.data,
+                run: RunConfig {
+                    backend: self.backend.clone(),
+                    workers,
+                    batch_size: self.batch_size,
+                    schedule,
+                    lock,
+                    queue_depth: sw.queue_depth,
+                    overhead: preset.resolve(&sw.knobs()),
+                    timeline: false,
+                    record_work_s: self.record_work_s,
+                },
+                group: group.clone(),
+                baseline: base_id.to_string(),
+                auto_baseline: false,
+            });
+        }
+    }
 }
 
 /// All configurations of a validated scenario, baselines first within each
-/// (data, engine, method, batch size).
+/// (data, engine, method, index policy, batch size).
 pub fn expand(s: &Scenario) -> Vec<ConfigSpec> {
     let sw = &s.sweep;
     let mut out: Vec<ConfigSpec> = Vec::new();
-    let want_baseline = sw.workers.contains(&1);
     let record_work_s = sw.record_work_ms.unwrap_or(0.0) / 1e3;
     for &records in &s.data.records {
-        let data = DataKey {
-            records,
-            seed: s.data.seed,
-            text_scale: s.data.text_scale,
-            malformed_rate: s.data.malformed_rate,
-            duplicate_rate: s.data.duplicate_rate,
-        };
+        let data = s.data.key(records);
         for &engine in &sw.engines {
             for &method in &sw.methods {
-                for &batch_size in &sw.batch_sizes {
-                    let backend = BackendOptions {
-                        engine,
-                        method,
-                        ..Default::default()
-                    };
-                    let base_id = baseline_id(&data, engine, method, batch_size);
-                    out.push(ConfigSpec {
-                        id: base_id.clone(),
-                        data,
-                        run: RunConfig {
-                            backend: backend.clone(),
-                            workers: 1,
+                for &index in &sw.indexes {
+                    for &batch_size in &sw.batch_sizes {
+                        let backend = BackendOptions {
+                            engine,
+                            method,
+                            index,
+                            sqlite: s.sqlite.clone(),
+                            duckdb: s.duckdb.clone(),
+                            ..Default::default()
+                        };
+                        Cell {
+                            s,
+                            data,
+                            backend,
                             batch_size,
                             record_work_s,
-                            ..Default::default()
-                        },
-                        group: String::new(),
-                        baseline: base_id.clone(),
-                        auto_baseline: !want_baseline,
-                    });
-                    for &lock in &sw.locks {
-                        for &schedule in &sw.schedules {
-                            for preset in &sw.overheads {
-                                let group = format!(
-                                    "{}/{engine}/{}/{}/{}/b{batch_size}/{preset}",
-                                    data_part(&data),
-                                    method.name(),
-                                    lock.name(),
-                                    schedule.name()
-                                );
-                                for &workers in sw.workers.iter().filter(|w| **w > 1) {
-                                    out.push(ConfigSpec {
-                                        id: format!("{group}/w{workers}"),
-                                        data,
-                                        run: RunConfig {
-                                            backend: backend.clone(),
-                                            workers,
-                                            batch_size,
-                                            schedule,
-                                            lock,
-                                            queue_depth: sw.queue_depth,
-                                            overhead: overhead(s, preset),
-                                            timeline: false,
-                                            record_work_s,
-                                        },
-                                        group: group.clone(),
-                                        baseline: base_id.clone(),
-                                        auto_baseline: false,
-                                    });
-                                }
-                            }
                         }
+                        .expand(&mut out);
                     }
                 }
             }
@@ -156,10 +225,19 @@ pub fn expand(s: &Scenario) -> Vec<ConfigSpec> {
     out
 }
 
-/// Whether the run uses the lock model / schedule it names (the sequential
-/// baseline does not).
-pub fn is_baseline(c: &ConfigSpec) -> bool {
-    c.run.workers == 1
+impl super::Sweep {
+    /// The sweep's overrides of the presets' costs.
+    pub fn knobs(&self) -> OverheadKnobs {
+        OverheadKnobs {
+            pool_startup_ms: self.pool_startup_ms,
+            worker_startup_ms: self.worker_startup_ms,
+            dispatch_ms: self.dispatch_ms,
+            dispatch_us_per_kb: self.dispatch_us_per_kb,
+            shutdown_ms: self.shutdown_ms,
+            pay: self.pay,
+            ipc_copy: self.ipc_copy,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -179,7 +257,7 @@ mod tests {
         let cfgs = expand(&scenario("workers = [1, 2, 4]"));
         // 2 records × 2 engines × (1 baseline + 2 locks × 2 worker counts)
         assert_eq!(cfgs.len(), 2 * 2 * (1 + 4));
-        let baselines: Vec<_> = cfgs.iter().filter(|c| is_baseline(c)).collect();
+        let baselines: Vec<_> = cfgs.iter().filter(|c| c.run.workers == 1).collect();
         assert_eq!(baselines.len(), 4);
         assert!(baselines.iter().all(|b| !b.auto_baseline));
         for c in &cfgs {
@@ -192,6 +270,8 @@ mod tests {
         }
         let ids: std::collections::HashSet<_> = cfgs.iter().map(|c| &c.id).collect();
         assert_eq!(ids.len(), cfgs.len());
+        assert_eq!(cfgs[0].id, "r100/sqlite/bulk/b1000/w1");
+        assert_eq!(cfgs[1].id, "r100/sqlite/bulk/native/static/b1000/none/w2");
     }
 
     #[test]
@@ -209,9 +289,38 @@ mod tests {
         ));
         let mp = cfgs
             .iter()
-            .find(|c| c.run.overhead.preset == "python-mp")
+            .find(|c| c.run.overhead.preset == Preset::PythonMp)
             .unwrap();
         assert_eq!(mp.run.overhead.dispatch_s, 0.001);
         assert_eq!(mp.run.overhead.pool_startup_s, 0.150);
+    }
+
+    #[test]
+    fn the_index_policy_is_an_axis_with_its_own_baselines() {
+        let cfgs = expand(&scenario(
+            "workers = [1, 2]\nindexes = [\"upfront\", \"after-load\"]",
+        ));
+        assert_eq!(cfgs.len(), 2 * 2 * 2 * (1 + 2));
+        let after: Vec<_> = cfgs
+            .iter()
+            .filter(|c| c.run.backend.index == IndexPolicy::AfterLoad)
+            .collect();
+        assert!(after.iter().all(|c| c.id.contains("/after-load/")));
+        assert!(after.iter().all(|c| c.baseline.contains("/after-load/")));
+    }
+
+    #[test]
+    fn runs_are_reused_only_when_every_setting_matches() {
+        let c = &expand(&scenario("workers = [2]\nrecord_work_ms = 0.05"))[1];
+        let mut other = c.run.clone();
+        assert!(c.same_settings(&c.data, &other));
+        other.record_work_s = 0.0;
+        assert!(!c.same_settings(&c.data, &other));
+        let mut other = c.run.clone();
+        other.timeline = true;
+        assert!(
+            c.same_settings(&c.data, &other),
+            "the timeline is no setting"
+        );
     }
 }

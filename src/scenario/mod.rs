@@ -1,17 +1,20 @@
 //! Scenario files: a TOML description of an experiment (data, sweep axes,
-//! repetitions), resolved with command-line overrides into the list of
-//! configurations to run. Every error names the file, line, column and
-//! field, and the valid choices where there is a list.
+//! engine settings, repetitions), resolved with command-line overrides into
+//! the list of configurations to run. Every error names the file, line,
+//! column and field (or the `--set` that gave the value), and the valid
+//! choices where there is a list.
 
 pub mod expand;
+pub mod facets;
 
-use crate::backend::{Engine, InsertMethod};
+use crate::backend::{DuckdbSettings, Engine, IndexPolicy, InsertMethod, SqliteSettings};
 use crate::run::clock::PayMode;
-use crate::run::config::{LockModel, Schedule, preset_names};
+use crate::run::{LockModel, Preset, Schedule};
 use anyhow::{Result, anyhow, bail};
 use std::path::{Path, PathBuf};
 
 pub use expand::{ConfigSpec, DataKey, expand};
+pub use facets::Facets;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +33,12 @@ pub struct Scenario {
     pub warmup: usize,
     pub data: DataSpec,
     pub sweep: Sweep,
+    /// SQLite's settings for every SQLite configuration.
+    #[serde(default)]
+    pub sqlite: SqliteSettings,
+    /// DuckDB's settings for every DuckDB configuration.
+    #[serde(default)]
+    pub duckdb: DuckdbSettings,
 }
 
 fn default_repetitions() -> usize {
@@ -49,6 +58,23 @@ pub struct DataSpec {
     pub malformed_rate: f64,
     #[serde(default)]
     pub duplicate_rate: f64,
+    /// Full-text records (description, drawings, tables), as real files.
+    #[serde(default)]
+    pub full_text: bool,
+}
+
+impl DataSpec {
+    /// The data of one record count.
+    pub fn key(&self, records: u64) -> DataKey {
+        DataKey {
+            records,
+            seed: self.seed,
+            text_scale: self.text_scale,
+            malformed_rate: self.malformed_rate,
+            duplicate_rate: self.duplicate_rate,
+            full_text: self.full_text,
+        }
+    }
 }
 
 fn default_seed() -> u64 {
@@ -65,6 +91,9 @@ pub struct Sweep {
     pub engines: Vec<Engine>,
     #[serde(default = "default_methods")]
     pub methods: Vec<InsertMethod>,
+    /// Index policies: the key declared up front, or built after the load.
+    #[serde(default = "default_indexes")]
+    pub indexes: Vec<IndexPolicy>,
     #[serde(default = "default_locks")]
     pub locks: Vec<LockModel>,
     pub workers: Vec<usize>,
@@ -74,7 +103,7 @@ pub struct Sweep {
     pub schedules: Vec<Schedule>,
     /// Overhead presets (see `ingestlab ingest --help`).
     #[serde(default = "default_overheads")]
-    pub overheads: Vec<String>,
+    pub overheads: Vec<Preset>,
     #[serde(default = "default_queue_depth")]
     pub queue_depth: usize,
     /// Knobs that override every preset's value when set.
@@ -105,6 +134,9 @@ fn default_engines() -> Vec<Engine> {
 fn default_methods() -> Vec<InsertMethod> {
     vec![InsertMethod::Bulk]
 }
+fn default_indexes() -> Vec<IndexPolicy> {
+    vec![IndexPolicy::Upfront]
+}
 fn default_locks() -> Vec<LockModel> {
     vec![LockModel::Native]
 }
@@ -114,70 +146,48 @@ fn default_batches() -> Vec<usize> {
 fn default_schedules() -> Vec<Schedule> {
     vec![Schedule::Static]
 }
-fn default_overheads() -> Vec<String> {
-    vec!["none".into()]
+fn default_overheads() -> Vec<Preset> {
+    vec![Preset::None]
 }
 fn default_queue_depth() -> usize {
     4
 }
 
-/// A scenario as loaded, with where it came from (for error positions).
-pub struct Loaded {
-    pub scenario: Scenario,
-    pub path: PathBuf,
-}
-
 /// Reads and validates a scenario file, then applies `key=value`
 /// overrides (the file first, then the command line).
-pub fn load(path: &Path, sets: &[String]) -> Result<Loaded> {
+pub fn load(path: &Path, sets: &[String]) -> Result<Scenario> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow!("cannot read scenario file '{}': {e}", path.display()))?;
-    let scenario = parse(&text, path, sets)?;
-    Ok(Loaded {
-        scenario,
-        path: path.to_path_buf(),
-    })
+    parse(&text, path, sets)
 }
 
 /// [`load`] on text already read; `path` is only used in messages.
 pub fn parse(text: &str, path: &Path, sets: &[String]) -> Result<Scenario> {
-    let file = path.display();
-    let scenario: Scenario = toml::from_str(text).map_err(|e| {
-        let (line, col) = e.span().map_or((0, 0), |s| line_col(text, s.start));
-        let field = e
-            .span()
-            .and_then(|s| field_at(text, s.start))
-            .map(|f| format!(" field `{f}`:"))
-            .unwrap_or_default();
-        anyhow!("{file}:{line}:{col}:{field} {}", e.message().trim())
-    })?;
-    let scenario = if sets.is_empty() {
-        scenario
+    let file = path.display().to_string();
+    let (merged, set_keys) = if sets.is_empty() {
+        (text.to_string(), Vec::new())
     } else {
         apply_sets(text, sets).map_err(|e| anyhow!("{file}: {e:#}"))?
     };
-    let problems = validate(&scenario);
-    if let Some((field, msg)) = problems.first() {
-        let path_parts: Vec<&str> = field.split('.').collect();
-        let pos = match locate(text, &path_parts) {
-            Some(start) => {
-                let (l, c) = line_col(text, start);
-                format!("{l}:{c}:")
-            }
-            None if sets.iter().any(|s| s.starts_with(field.as_str())) => {
-                " (set on the command line)".into()
-            }
-            None => " (default value)".into(),
-        };
-        bail!("{file}:{pos} field `{field}`: {msg}");
+    // Positions are always given in the file as written; a field set on
+    // the command line is blamed on its --set.
+    let scenario: Scenario = toml::from_str(&merged)
+        .map_err(|e| position::parse_error(&file, text, &merged, &set_keys, &e))?;
+    if let Some((field, msg)) = validate(&scenario).first() {
+        bail!(
+            "{}: {msg}",
+            position::describe(&file, text, &set_keys, field)
+        );
     }
     Ok(scenario)
 }
 
 /// Applies `key=value` overrides, each value written as TOML
-/// (`sweep.workers=[1,2]`, `name="x"`, `repetitions=5`).
-fn apply_sets(text: &str, sets: &[String]) -> Result<Scenario> {
+/// (`sweep.workers=[1,2]`, `name="x"`, `repetitions=5`); returns the merged
+/// document and, per key set, the `--set` text that set it.
+fn apply_sets(text: &str, sets: &[String]) -> Result<(String, Vec<(String, String)>)> {
     let mut table: toml::Table = toml::from_str(text)?;
+    let mut keys = Vec::new();
     for s in sets {
         let (key, value) = s
             .split_once('=')
@@ -189,7 +199,6 @@ fn apply_sets(text: &str, sets: &[String]) -> Result<Scenario> {
                 toml::from_str(&format!("v = {}", toml::Value::String(value.trim().into())))
             })
             .map_err(|e| anyhow!("--set '{s}': {}", e.message()))?;
-        let value = parsed["v"].clone();
         let parts: Vec<&str> = key.split('.').collect();
         let mut t = &mut table;
         for p in &parts[..parts.len() - 1] {
@@ -199,145 +208,215 @@ fn apply_sets(text: &str, sets: &[String]) -> Result<Scenario> {
                 .as_table_mut()
                 .ok_or_else(|| anyhow!("--set '{s}': `{p}` is not a table"))?;
         }
-        t.insert(parts[parts.len() - 1].to_string(), value);
+        t.insert(parts[parts.len() - 1].to_string(), parsed["v"].clone());
+        keys.push((key.to_string(), s.clone()));
     }
-    toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| anyhow!("--set: {}", e.message().trim()))
+    Ok((toml::to_string(&table)?, keys))
 }
 
 /// Problems with values that parse but cannot run: (field, message).
 pub fn validate(s: &Scenario) -> Vec<(String, String)> {
-    let mut p = Vec::new();
-    let mut empty = |field: &str, len: usize| {
-        if len == 0 {
-            p.push((
-                field.to_string(),
-                "must list at least one value".to_string(),
-            ));
+    let mut p: Vec<(String, String)> = Vec::new();
+    let mut bad = |field: &str, msg: String| {
+        if !p.iter().any(|(f, m)| f == field && *m == msg) {
+            p.push((field.to_string(), msg));
         }
     };
-    empty("data.records", s.data.records.len());
-    empty("sweep.engines", s.sweep.engines.len());
-    empty("sweep.methods", s.sweep.methods.len());
-    empty("sweep.locks", s.sweep.locks.len());
-    empty("sweep.workers", s.sweep.workers.len());
-    empty("sweep.batch_sizes", s.sweep.batch_sizes.len());
-    empty("sweep.schedules", s.sweep.schedules.len());
-    empty("sweep.overheads", s.sweep.overheads.len());
-    if s.sweep.workers.contains(&0) {
-        p.push((
-            "sweep.workers".into(),
-            "0 is not a valid worker count (at least 1)".into(),
-        ));
+    let sw = &s.sweep;
+    for (field, len) in [
+        ("data.records", s.data.records.len()),
+        ("sweep.engines", sw.engines.len()),
+        ("sweep.methods", sw.methods.len()),
+        ("sweep.indexes", sw.indexes.len()),
+        ("sweep.locks", sw.locks.len()),
+        ("sweep.workers", sw.workers.len()),
+        ("sweep.batch_sizes", sw.batch_sizes.len()),
+        ("sweep.schedules", sw.schedules.len()),
+        ("sweep.overheads", sw.overheads.len()),
+    ] {
+        if len == 0 {
+            bad(field, "must list at least one value".into());
+        }
     }
-    if s.sweep.batch_sizes.contains(&0) {
-        p.push((
-            "sweep.batch_sizes".into(),
+    if sw.workers.contains(&0) {
+        bad(
+            "sweep.workers",
+            "0 is not a valid worker count (at least 1)".into(),
+        );
+    }
+    if sw.batch_sizes.contains(&0) {
+        bad(
+            "sweep.batch_sizes",
             "0 is not a valid batch size (at least 1)".into(),
-        ));
+        );
     }
     if s.data.records.contains(&0) {
-        p.push((
-            "data.records".into(),
+        bad(
+            "data.records",
             "0 records is not an experiment (at least 1)".into(),
-        ));
-    }
-    if s.sweep.queue_depth == 0 {
-        p.push(("sweep.queue_depth".into(), "must be at least 1".into()));
+        );
     }
     if s.repetitions == 0 {
-        p.push(("repetitions".into(), "must be at least 1".into()));
+        bad("repetitions", "must be at least 1".into());
     }
     for (f, r) in [
         ("data.malformed_rate", s.data.malformed_rate),
         ("data.duplicate_rate", s.data.duplicate_rate),
     ] {
         if !(0.0..=1.0).contains(&r) {
-            p.push((f.into(), format!("must be between 0 and 1, got {r}")));
+            bad(f, format!("must be between 0 and 1, got {r}"));
         }
     }
     if !(s.data.text_scale > 0.0 && s.data.text_scale.is_finite()) {
-        p.push(("data.text_scale".into(), "must be a positive number".into()));
+        bad("data.text_scale", "must be a positive number".into());
     }
-    for o in &s.sweep.overheads {
-        if !preset_names().contains(&o.as_str()) {
-            p.push((
-                "sweep.overheads".into(),
-                format!(
-                    "unknown overhead preset '{o}' (valid: {})",
-                    preset_names().join(", ")
-                ),
-            ));
-        }
-    }
-    for (f, v) in [
-        ("sweep.pool_startup_ms", s.sweep.pool_startup_ms),
-        ("sweep.worker_startup_ms", s.sweep.worker_startup_ms),
-        ("sweep.dispatch_ms", s.sweep.dispatch_ms),
-        ("sweep.dispatch_us_per_kb", s.sweep.dispatch_us_per_kb),
-        ("sweep.shutdown_ms", s.sweep.shutdown_ms),
-        ("sweep.record_work_ms", s.sweep.record_work_ms),
-    ] {
-        if let Some(v) = v
-            && !(v.is_finite() && v >= 0.0)
-        {
-            p.push((f.into(), format!("must be a non-negative number, got {v}")));
+    // Everything else, by the same validator the CLI uses.
+    for c in expand(s) {
+        for problem in c.run.problems() {
+            bad(&problem.setting.key(), problem.message);
         }
     }
     p
 }
 
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-    (line, col)
-}
+/// Positions in the TOML text, for messages.
+mod position {
+    use std::fmt::Write;
 
-/// Byte offset of the key at dotted `path` in the TOML text.
-fn locate(text: &str, path: &[&str]) -> Option<usize> {
-    let doc = toml::de::DeTable::parse(text).ok()?;
-    let mut table = doc.get_ref();
-    for (i, part) in path.iter().enumerate() {
-        let (k, v) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *part)?;
-        if i + 1 == path.len() {
-            return Some(k.span().start);
+    /// 1-based line and column of a byte offset.
+    pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+        let before = &text[..offset.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        (line, col)
+    }
+
+    /// "file:line:col: field `x`" or "file: field `x` (set on the command
+    /// line: --set x=...)" or "file: field `x` (default value)".
+    pub fn describe(file: &str, text: &str, sets: &[(String, String)], field: &str) -> String {
+        if let Some((_, s)) = sets
+            .iter()
+            .rev()
+            .find(|(k, _)| field == k || field.starts_with(&format!("{k}.")))
+        {
+            return format!("{file}: field `{field}` (set on the command line: --set {s})");
         }
-        match v.get_ref() {
-            toml::de::DeValue::Table(t) => table = t,
-            _ => return None,
+        match locate(text, &field.split('.').collect::<Vec<_>>()) {
+            Some(start) => {
+                let (l, c) = line_col(text, start);
+                format!("{file}:{l}:{c}: field `{field}`")
+            }
+            None => format!("{file}: field `{field}` (default value)"),
         }
     }
-    None
-}
 
-/// The dotted name of the innermost key whose value contains `offset`.
-fn field_at(text: &str, offset: usize) -> Option<String> {
-    let doc = toml::de::DeTable::parse(text).ok()?;
-    fn walk(t: &toml::de::DeTable, offset: usize, prefix: &str) -> Option<String> {
-        for (k, v) in t.iter() {
-            let name = if prefix.is_empty() {
-                k.get_ref().to_string()
-            } else {
-                format!("{prefix}.{}", k.get_ref())
-            };
-            let span = v.span();
-            let key_span = k.span();
-            if let toml::de::DeValue::Table(inner) = v.get_ref()
-                && let Some(f) = walk(inner, offset, &name)
-            {
-                return Some(f);
+    /// A deserialisation error of `merged` (the file with the `--set`
+    /// overrides applied) with the field it is about, positioned in `text`
+    /// (the file as written).
+    pub fn parse_error(
+        file: &str,
+        text: &str,
+        merged: &str,
+        sets: &[(String, String)],
+        e: &toml::de::Error,
+    ) -> anyhow::Error {
+        let msg = e.message().trim().to_string();
+        let Some(span) = e.span() else {
+            return anyhow::anyhow!("{file}: {msg}");
+        };
+        let mut out = String::new();
+        if msg.starts_with("missing field") {
+            // The span is the table that lacks the field: the whole
+            // document for a top-level field.
+            let whole = span.start == 0 && (span.end == 0 || span.end >= merged.trim_end().len());
+            let table = (!whole)
+                .then(|| table_at(merged, span.start))
+                .flatten()
+                .unwrap_or_else(|| "top level".into());
+            let _ = write!(out, "{file}: {msg} (in {table})");
+            return anyhow::anyhow!(out);
+        }
+        match field_at(merged, span.start) {
+            Some(f) if sets.is_empty() => {
+                let (l, c) = line_col(text, span.start);
+                let _ = write!(out, "{file}:{l}:{c}: field `{f}`: {msg}");
             }
-            if span.contains(&offset) || key_span.contains(&offset) {
-                return Some(name);
+            Some(f) => {
+                let _ = write!(out, "{}: {msg}", describe(file, text, sets, &f));
+            }
+            None if sets.is_empty() => {
+                let (l, c) = line_col(text, span.start);
+                let _ = write!(out, "{file}:{l}:{c}: {msg}");
+            }
+            None => {
+                let _ = write!(out, "{file}: {msg}");
+            }
+        }
+        anyhow::anyhow!(out)
+    }
+
+    /// Byte offset of the key at dotted `path` in the TOML text.
+    fn locate(text: &str, path: &[&str]) -> Option<usize> {
+        let doc = toml::de::DeTable::parse(text).ok()?;
+        let mut table = doc.get_ref();
+        for (i, part) in path.iter().enumerate() {
+            let (k, v) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *part)?;
+            if i + 1 == path.len() {
+                return Some(k.span().start);
+            }
+            match v.get_ref() {
+                toml::de::DeValue::Table(t) => table = t,
+                _ => return None,
             }
         }
         None
     }
-    walk(doc.get_ref(), offset, "")
+
+    /// The dotted name of the innermost key whose value contains `offset`.
+    fn field_at(text: &str, offset: usize) -> Option<String> {
+        walk(text, offset, false)
+    }
+
+    /// The dotted name of the innermost table whose header or body starts
+    /// at or contains `offset`, None for the top level.
+    fn table_at(text: &str, offset: usize) -> Option<String> {
+        walk(text, offset, true)
+    }
+
+    fn walk(text: &str, offset: usize, tables_only: bool) -> Option<String> {
+        let doc = toml::de::DeTable::parse(text).ok()?;
+        fn inner(
+            t: &toml::de::DeTable,
+            offset: usize,
+            prefix: &str,
+            tables_only: bool,
+        ) -> Option<String> {
+            for (k, v) in t.iter() {
+                let name = if prefix.is_empty() {
+                    k.get_ref().to_string()
+                } else {
+                    format!("{prefix}.{}", k.get_ref())
+                };
+                let is_table = matches!(v.get_ref(), toml::de::DeValue::Table(_));
+                if let toml::de::DeValue::Table(sub) = v.get_ref()
+                    && let Some(f) = inner(sub, offset, &name, tables_only)
+                {
+                    return Some(f);
+                }
+                let hit = v.span().contains(&offset)
+                    || k.span().contains(&offset)
+                    || (is_table && v.span().start == offset);
+                if hit && (!tables_only || is_table) {
+                    return Some(name);
+                }
+            }
+            None
+        }
+        inner(doc.get_ref(), offset, "", tables_only)
+    }
 }
+
+pub use position::line_col;
 
 #[cfg(test)]
 mod tests {
@@ -365,8 +444,10 @@ workers = [1, 2]
         let s = parse(GOOD, Path::new("s.toml"), &[]).unwrap();
         assert_eq!(s.sweep.batch_sizes, vec![1000]);
         assert_eq!(s.sweep.locks, vec![LockModel::Native]);
+        assert_eq!(s.sweep.indexes, vec![IndexPolicy::Upfront]);
         assert_eq!(s.data.seed, 42);
         assert_eq!(s.warmup, 0);
+        assert_eq!(s.sqlite, SqliteSettings::default());
     }
 
     #[test]
@@ -397,7 +478,7 @@ workers = [1, 2]
     }
 
     #[test]
-    fn empty_axis_and_zero_workers() {
+    fn empty_axis_zero_workers_and_unknown_presets() {
         let e = err(&GOOD.replace("workers = [1, 2]", "workers = []"), &[]);
         assert!(
             e.starts_with("s.toml:10:1: field `sweep.workers`: must list"),
@@ -413,7 +494,7 @@ workers = [1, 2]
     }
 
     #[test]
-    fn command_line_overrides_the_file() {
+    fn command_line_overrides_the_file_and_its_errors_say_so() {
         let sets = [
             "sweep.workers=[1,4]".to_string(),
             "name=fast".to_string(),
@@ -430,11 +511,41 @@ workers = [1, 2]
         );
         let e = err(GOOD, &["sweep.workers=[0]"]);
         assert!(
-            e.contains("set on the command line") || e.contains("sweep.workers"),
+            e.contains("set on the command line: --set sweep.workers=[0]"),
+            "{e}"
+        );
+        assert!(!e.contains("s.toml:10"), "blames the file: {e}");
+        let e = err(GOOD, &["sweep.workers=two"]);
+        assert!(
+            e.contains("sweep.workers") && e.contains("--set sweep.workers=two"),
             "{e}"
         );
         let e = err(GOOD, &["sweep.wrkers=[2]"]);
         assert!(e.contains("wrkers"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_field_is_reported_in_its_table() {
+        let e = err(&GOOD.replace("name = \"t\"\n", ""), &[]);
+        assert!(
+            e.contains("missing field `name`") && e.contains("top level"),
+            "{e}"
+        );
+        assert!(!e.contains("field `data`"), "{e}");
+    }
+
+    #[test]
+    fn engine_settings_are_validated_by_key() {
+        let e = err(&format!("{GOOD}\n[sqlite]\npage_size = 1000\n"), &[]);
+        assert!(
+            e.contains("field `sqlite.page_size`") && e.contains("power of two"),
+            "{e}"
+        );
+        let e = err(&format!("{GOOD}\n[sqlite]\njournal_mode = \"fast\"\n"), &[]);
+        assert!(
+            e.contains("unknown journal mode 'fast'") && e.contains("wal"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -55,23 +55,13 @@ fn parse_cost(raw: &[String]) -> ParseCost {
     }
 }
 
-fn write_cost(
-    dir: &Path,
-    engine: Engine,
-    method: InsertMethod,
-    rows: &[AppRecord],
-) -> Result<WriteCost> {
-    let opts = BackendOptions {
-        engine,
-        method,
-        ..Default::default()
-    };
-    let mut xs = Vec::new();
-    let mut ys = Vec::new();
-    let mut connect = Vec::new();
+/// Median write time of batches of 10, 100 and 1,000 rows on one
+/// connection, fitted as per batch + per row; and the connection cost.
+fn batch_costs(dir: &Path, opts: &BackendOptions, rows: &[AppRecord]) -> Result<(f64, f64, f64)> {
+    let (mut xs, mut ys, mut connect) = (Vec::new(), Vec::new(), Vec::new());
     for batch in [10usize, 100, 1000] {
-        let path = dir.join(format!("cal-{engine}-{}-{batch}", method.name()));
-        let db = backend::create(&path, &opts)?;
+        let path = dir.join(format!("cal-{}-{}-{batch}", opts.engine, opts.method));
+        let db = backend::create(&path, opts)?;
         let t = Instant::now();
         let mut c = db.connect()?;
         connect.push(t.elapsed().as_secs_f64());
@@ -87,54 +77,72 @@ fn write_cost(
         ys.push(median(&times));
         drop(c);
         drop(db);
-        backend::remove_db_files(&path);
+        backend::remove_db_files(&path)?;
     }
     let (per_batch, per_row) = linear_fit(&xs, &ys);
-    // Two writers at once against one alone, each with its own connection.
-    let half = &rows[..rows.len() / 2];
-    let other = &rows[rows.len() / 2..];
-    let timed = |sets: &[&[AppRecord]]| -> Result<f64> {
-        let path = dir.join(format!("cal2-{engine}-{}", method.name()));
-        let db = backend::create(&path, &opts)?;
-        let conns = sets
-            .iter()
-            .map(|_| db.connect())
-            .collect::<Result<Vec<_>>>()?;
-        let t = Instant::now();
-        std::thread::scope(|s| -> Result<()> {
-            let hs: Vec<_> = conns
-                .into_iter()
-                .zip(sets)
-                .map(|(mut c, set)| {
-                    s.spawn(move || -> Result<()> {
-                        for chunk in set.chunks(100) {
-                            c.begin()?;
-                            c.insert_rows(chunk)?;
-                            c.commit()?;
-                        }
-                        Ok(())
-                    })
+    Ok((per_batch, per_row, median(&connect)))
+}
+
+/// Seconds for one writer per set, all at once, each on its own
+/// connection, in batches of 100.
+fn writers_time(dir: &Path, opts: &BackendOptions, sets: &[&[AppRecord]]) -> Result<f64> {
+    let path = dir.join(format!("cal2-{}-{}", opts.engine, opts.method));
+    let db = backend::create(&path, opts)?;
+    let conns = sets
+        .iter()
+        .map(|_| db.connect())
+        .collect::<Result<Vec<_>>>()?;
+    let t = Instant::now();
+    std::thread::scope(|s| -> Result<()> {
+        let hs: Vec<_> = conns
+            .into_iter()
+            .zip(sets)
+            .map(|(mut c, set)| {
+                s.spawn(move || -> Result<()> {
+                    for chunk in set.chunks(100) {
+                        c.begin()?;
+                        c.insert_rows(chunk)?;
+                        c.commit()?;
+                    }
+                    Ok(())
                 })
-                .collect();
-            for h in hs {
-                h.join()
-                    .map_err(|_| anyhow::anyhow!("calibration writer panicked"))??;
-            }
-            Ok(())
-        })?;
-        let secs = t.elapsed().as_secs_f64();
-        backend::remove_db_files(&path);
-        Ok(secs)
+            })
+            .collect();
+        for h in hs {
+            h.join()
+                .map_err(|_| anyhow::anyhow!("calibration writer panicked"))??;
+        }
+        Ok(())
+    })?;
+    let secs = t.elapsed().as_secs_f64();
+    drop(db);
+    backend::remove_db_files(&path)?;
+    Ok(secs)
+}
+
+fn write_cost(
+    dir: &Path,
+    engine: Engine,
+    method: InsertMethod,
+    rows: &[AppRecord],
+) -> Result<WriteCost> {
+    let opts = BackendOptions {
+        engine,
+        method,
+        ..Default::default()
     };
-    let alone = timed(&[half])?;
-    let together = timed(&[half, other])?;
+    let (per_batch, per_row, connect_s) = batch_costs(dir, &opts, rows)?;
+    // Two writers at once against one alone, each with its own connection.
+    let (half, other) = rows.split_at(rows.len() / 2);
+    let alone = writers_time(dir, &opts, &[half])?;
+    let together = writers_time(dir, &opts, &[half, other])?;
     Ok(WriteCost {
         engine,
         method,
         per_batch_s: per_batch.max(0.0),
         per_row_s: per_row.max(0.0),
         second_writer_factor: (together / alone).clamp(1.0, 2.0),
-        connect_s: median(&connect),
+        connect_s,
     })
 }
 
@@ -155,7 +163,7 @@ pub fn calibrate(records: u64) -> Result<CostModel> {
         .collect();
     let mut writes = Vec::new();
     for engine in Engine::ALL {
-        for method in [InsertMethod::Bulk, InsertMethod::Insert] {
+        for method in InsertMethod::ALL {
             writes.push(write_cost(dir.path(), engine, method, &rows)?);
         }
     }

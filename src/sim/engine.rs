@@ -13,7 +13,8 @@
 use super::model::{CostModel, WriteCost};
 use crate::backend::Engine;
 use crate::run::config::{LockModel, RunConfig, Schedule};
-use crate::run::ingest::{BatchRange, RunOutput, dynamic_plan, static_plan};
+use crate::run::ingest::RunOutput;
+use crate::run::plan::{BatchRange, dynamic_plan, static_plan};
 use crate::run::result::{Phase, PhaseTimes, RunResult, TimelineEvent, Verification, WorkerStats};
 use anyhow::Result;
 use rand::{Rng, SeedableRng};
@@ -215,131 +216,142 @@ impl Sim<'_> {
         }
     }
 
+    /// Handles entity `e`'s event at `t`: one function per stage.
     fn step(&mut self, t: f64, e: usize) {
         self.events += 1;
-        let o = &self.cfg.overhead;
         match self.ents[e].stage {
-            Stage::Start => {
-                self.record(e, Phase::Overhead, None, 0.0, t);
-                let connect = if self.cfg.lock == LockModel::SingleWriter && self.pooled() {
-                    0.0
-                } else {
-                    self.write.connect_s
-                };
-                self.record(e, Phase::Overhead, None, t, t + connect);
-                self.at(t + connect, e, Stage::NextBatch);
-            }
-            Stage::NextBatch => match self.next_batch(e) {
-                None => {
-                    self.ents[e].stage = Stage::Done;
-                    self.ents[e].done_at = t;
-                    self.workers_left -= 1;
-                    if self.workers_left == 0 && self.writer_idle {
-                        self.wake_writer(t);
-                    }
-                }
-                Some(b) => {
-                    let ent = &mut self.ents[e];
-                    ent.batch = Some(b);
-                    ent.batch_start = t;
-                    ent.since = t;
-                    ent.stats.batches += 1;
-                    ent.stats.records += (b.end - b.start) as u64;
-                    let dispatch =
-                        self.pooled() && (o.dispatch_s > 0.0 || o.dispatch_per_kb_s > 0.0);
-                    self.at(
-                        t,
-                        e,
-                        if dispatch {
-                            Stage::Dispatch
-                        } else {
-                            Stage::Parse
-                        },
-                    );
-                }
-            },
+            Stage::Start => self.on_start(e, t),
+            Stage::NextBatch => self.on_next_batch(e, t),
             Stage::Dispatch => {
                 self.ents[e].stage = Stage::DispatchDone;
                 if self.coordinator.acquire(e) {
                     self.granted_dispatch(e, t);
                 }
             }
-            Stage::DispatchDone => {
-                if let Some(w) = self.coordinator.release() {
-                    self.granted_dispatch(w, t);
-                }
-                let since = self.ents[e].since;
-                let b = self.ents[e].batch.map(|b| b.id);
-                self.record(e, Phase::Overhead, b, since, t);
-                self.ents[e].since = t;
-                self.at(t, e, Stage::Parse);
-            }
-            Stage::Parse => {
-                self.ents[e].stage = Stage::ParseDone;
-                if self.cores.acquire(e) {
-                    self.granted_core(e, t);
-                }
-            }
-            Stage::ParseDone => {
-                self.release_core(t);
-                let (since, b) = (self.ents[e].since, self.ents[e].batch.map(|b| b.id));
-                self.record(e, Phase::Parse, b, since, t);
-                self.ents[e].since = t;
-                self.at(t, e, Stage::Write);
-            }
+            Stage::DispatchDone => self.on_dispatch_done(e, t),
+            Stage::Parse => self.request_core(e, t, Stage::ParseDone),
+            Stage::ParseDone => self.on_parse_done(e, t),
             Stage::Write => self.write_request(e, t),
-            Stage::InsertCore => {
-                self.ents[e].stage = Stage::InsertDone;
-                if self.cores.acquire(e) {
-                    self.granted_core(e, t);
-                }
-            }
-            Stage::InsertDone => {
-                self.release_core(t);
-                if self.exclusive()
-                    && let Some(w) = self.lock.release()
-                {
-                    self.granted_lock(w, t);
-                }
-                let (start, b) = (self.ents[e].insert_start, self.ents[e].batch.map(|b| b.id));
-                self.record(e, Phase::Insert, b, start, t);
-                let ent = &mut self.ents[e];
-                ent.stats.batch_time_s += t - ent.batch_start;
-                self.at(t, e, Stage::NextBatch);
-            }
-            Stage::WriterTake => {
-                if let Some(rows) = self.queue.pop_front() {
-                    // A blocked sender's batch enters the queue now.
-                    if let Some(s) = self.blocked_senders.pop_front() {
-                        self.enqueue(s, t);
-                    }
-                    let since = self.ents[e].since;
-                    self.record(e, Phase::Idle, None, since, t);
-                    let ent = &mut self.ents[e];
-                    ent.writer_rows = rows;
-                    ent.insert_start = t;
-                    ent.stats.batches += 1;
-                    ent.stats.records += rows;
-                    ent.stage = Stage::WriterDone;
-                    if self.cores.acquire(e) {
-                        self.granted_core(e, t);
-                    }
-                } else if self.workers_left == 0 {
-                    self.ents[e].stage = Stage::Done;
-                    self.ents[e].done_at = t;
-                } else {
-                    self.writer_idle = true;
-                }
-            }
-            Stage::WriterDone => {
-                self.release_core(t);
-                let start = self.ents[e].insert_start;
-                self.record(e, Phase::Insert, None, start, t);
-                self.ents[e].since = t;
-                self.at(t, e, Stage::WriterTake);
-            }
+            Stage::InsertCore => self.request_core(e, t, Stage::InsertDone),
+            Stage::InsertDone => self.on_insert_done(e, t),
+            Stage::WriterTake => self.on_writer_take(e, t),
+            Stage::WriterDone => self.on_writer_done(e, t),
             Stage::Done => {}
         }
+    }
+
+    /// A worker starts: start-up so far, then its connection.
+    fn on_start(&mut self, e: usize, t: f64) {
+        self.record(e, Phase::Overhead, None, 0.0, t);
+        let connect = if self.cfg.lock == LockModel::SingleWriter && self.pooled() {
+            0.0
+        } else {
+            self.write.connect_s
+        };
+        self.record(e, Phase::Overhead, None, t, t + connect);
+        self.at(t + connect, e, Stage::NextBatch);
+    }
+
+    fn on_next_batch(&mut self, e: usize, t: f64) {
+        let Some(b) = self.next_batch(e) else {
+            self.ents[e].stage = Stage::Done;
+            self.ents[e].done_at = t;
+            self.workers_left -= 1;
+            if self.workers_left == 0 && self.writer_idle {
+                self.wake_writer(t);
+            }
+            return;
+        };
+        let ent = &mut self.ents[e];
+        ent.batch = Some(b);
+        ent.batch_start = t;
+        ent.since = t;
+        ent.stats.batches += 1;
+        ent.stats.records += (b.end - b.start) as u64;
+        let o = &self.cfg.overhead;
+        let dispatch = self.pooled() && (o.dispatch_s > 0.0 || o.dispatch_per_kb_s > 0.0);
+        self.at(
+            t,
+            e,
+            if dispatch {
+                Stage::Dispatch
+            } else {
+                Stage::Parse
+            },
+        );
+    }
+
+    fn on_dispatch_done(&mut self, e: usize, t: f64) {
+        if let Some(w) = self.coordinator.release() {
+            self.granted_dispatch(w, t);
+        }
+        let (since, b) = (self.ents[e].since, self.ents[e].batch.map(|b| b.id));
+        self.record(e, Phase::Overhead, b, since, t);
+        self.ents[e].since = t;
+        self.at(t, e, Stage::Parse);
+    }
+
+    /// Asks for a core; the work ends in stage `then` once granted.
+    fn request_core(&mut self, e: usize, t: f64, then: Stage) {
+        self.ents[e].stage = then;
+        if self.cores.acquire(e) {
+            self.granted_core(e, t);
+        }
+    }
+
+    fn on_parse_done(&mut self, e: usize, t: f64) {
+        self.release_core(t);
+        let (since, b) = (self.ents[e].since, self.ents[e].batch.map(|b| b.id));
+        self.record(e, Phase::Parse, b, since, t);
+        self.ents[e].since = t;
+        self.at(t, e, Stage::Write);
+    }
+
+    fn on_insert_done(&mut self, e: usize, t: f64) {
+        self.release_core(t);
+        if self.exclusive()
+            && let Some(w) = self.lock.release()
+        {
+            self.granted_lock(w, t);
+        }
+        let (start, b) = (self.ents[e].insert_start, self.ents[e].batch.map(|b| b.id));
+        self.record(e, Phase::Insert, b, start, t);
+        let ent = &mut self.ents[e];
+        ent.stats.batch_time_s += t - ent.batch_start;
+        self.at(t, e, Stage::NextBatch);
+    }
+
+    /// The single writer looks for a queued batch.
+    fn on_writer_take(&mut self, e: usize, t: f64) {
+        let Some(rows) = self.queue.pop_front() else {
+            if self.workers_left == 0 {
+                self.ents[e].stage = Stage::Done;
+                self.ents[e].done_at = t;
+            } else {
+                self.writer_idle = true;
+            }
+            return;
+        };
+        // A blocked sender's batch enters the queue now.
+        if let Some(s) = self.blocked_senders.pop_front() {
+            self.enqueue(s, t);
+        }
+        let since = self.ents[e].since;
+        self.record(e, Phase::Idle, None, since, t);
+        let ent = &mut self.ents[e];
+        ent.writer_rows = rows;
+        ent.insert_start = t;
+        ent.stats.batches += 1;
+        ent.stats.records += rows;
+        self.request_core(e, t, Stage::WriterDone);
+    }
+
+    fn on_writer_done(&mut self, e: usize, t: f64) {
+        self.release_core(t);
+        let start = self.ents[e].insert_start;
+        self.record(e, Phase::Insert, None, start, t);
+        self.ents[e].since = t;
+        self.at(t, e, Stage::WriterTake);
     }
 
     fn granted_dispatch(&mut self, e: usize, t: f64) {
@@ -437,6 +449,124 @@ fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len().max(1) as f64
 }
 
+impl<'a> Sim<'a> {
+    fn new(
+        cfg: &'a RunConfig,
+        data: &'a SimData<'a>,
+        model: &'a CostModel,
+        cores: usize,
+        seed: u64,
+    ) -> Result<Self> {
+        let write = model.write(cfg.backend.engine, cfg.backend.method)?;
+        let (n, records) = (cfg.workers, data.records as usize);
+        let pooled = n > 1;
+        let single_writer = pooled && cfg.lock == LockModel::SingleWriter;
+        let entity = |w: usize| Entity {
+            stage: if w < n {
+                Stage::Start
+            } else {
+                Stage::WriterTake
+            },
+            since: 0.0,
+            batch: None,
+            batch_start: 0.0,
+            insert_start: 0.0,
+            next_static: 0,
+            stats: WorkerStats {
+                worker: w as u32,
+                ..Default::default()
+            },
+            events: Vec::new(),
+            done_at: 0.0,
+            writer_rows: 0,
+        };
+        Ok(Sim {
+            cfg,
+            write,
+            model,
+            data,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            heap: BinaryHeap::new(),
+            ents: (0..n + usize::from(single_writer)).map(entity).collect(),
+            cores: Resource::new(cores.max(1)),
+            lock: Resource::new(1),
+            coordinator: Resource::new(1),
+            queue: VecDeque::new(),
+            blocked_senders: VecDeque::new(),
+            writer_idle: false,
+            plans: (pooled && cfg.schedule == Schedule::Static)
+                .then(|| static_plan(records, n, cfg.batch_size)),
+            all: dynamic_plan(records, cfg.batch_size),
+            cursor: 0,
+            active_writes: Vec::new(),
+            mean_kb: mean(data.sizes_kb),
+            workers_left: n,
+            events: 0,
+        })
+    }
+
+    /// Every worker's start (after the pool's and the earlier workers'
+    /// start-ups) and the single writer's.
+    fn start(&mut self) {
+        let (o, n) = (&self.cfg.overhead, self.cfg.workers);
+        for w in 0..n {
+            let start = if self.pooled() {
+                o.pool_startup_s + (w + 1) as f64 * o.worker_startup_s
+            } else {
+                0.0
+            };
+            self.heap.push(Ev(start, w));
+        }
+        if self.ents.len() > n {
+            self.heap.push(Ev(o.pool_startup_s, n));
+            self.ents[n].since = o.pool_startup_s;
+        }
+    }
+
+    /// Books every worker idle until the last is done and the shutdown as
+    /// overhead; returns the workers, the writer and the timeline.
+    fn close_out(
+        self,
+        t_last: f64,
+        t_end: f64,
+    ) -> (
+        Vec<WorkerStats>,
+        Option<WorkerStats>,
+        Vec<TimelineEvent>,
+        u64,
+    ) {
+        let (n, pooled, timeline_on) = (self.cfg.workers, self.pooled(), self.cfg.timeline);
+        let (mut workers, mut timeline, mut writer) = (Vec::new(), Vec::new(), None);
+        for (i, mut ent) in self.ents.into_iter().enumerate() {
+            if i < n && pooled {
+                ent.stats.phases.add(Phase::Idle, t_last - ent.done_at);
+                ent.stats.phases.add(Phase::Overhead, t_end - t_last);
+                if timeline_on {
+                    for (phase, a, b) in [
+                        (Phase::Idle, ent.done_at, t_last),
+                        (Phase::Overhead, t_last, t_end),
+                    ] {
+                        ent.events.push(TimelineEvent {
+                            worker: i as u32,
+                            batch: None,
+                            phase,
+                            start_s: a,
+                            end_s: b,
+                        });
+                    }
+                }
+            }
+            timeline.append(&mut ent.events);
+            if i < n {
+                workers.push(ent.stats);
+            } else {
+                writer = Some(ent.stats);
+            }
+        }
+        (workers, writer, timeline, self.events)
+    }
+}
+
 /// Simulates one run of `cfg` on `data` with `cores` cores. Deterministic
 /// for a given seed. Returns the run and the number of events processed.
 pub fn simulate(
@@ -451,116 +581,44 @@ pub fn simulate(
         !data.sizes_kb.is_empty(),
         "no record sizes to simulate with"
     );
-    let write = model.write(cfg.backend.engine, cfg.backend.method)?;
-    let n = cfg.workers;
-    let records = data.records as usize;
-    let pooled = n > 1;
-    let single_writer = pooled && cfg.lock == LockModel::SingleWriter;
-    let entity = |w: usize| Entity {
-        stage: if w < n {
-            Stage::Start
-        } else {
-            Stage::WriterTake
-        },
-        since: 0.0,
-        batch: None,
-        batch_start: 0.0,
-        insert_start: 0.0,
-        next_static: 0,
-        stats: WorkerStats {
-            worker: w as u32,
-            ..Default::default()
-        },
-        events: Vec::new(),
-        done_at: 0.0,
-        writer_rows: 0,
-    };
-    let mut sim = Sim {
-        cfg,
-        write,
-        model,
-        data,
-        rng: ChaCha8Rng::seed_from_u64(seed),
-        heap: BinaryHeap::new(),
-        ents: (0..n + usize::from(single_writer)).map(entity).collect(),
-        cores: Resource::new(cores.max(1)),
-        lock: Resource::new(1),
-        coordinator: Resource::new(1),
-        queue: VecDeque::new(),
-        blocked_senders: VecDeque::new(),
-        writer_idle: false,
-        plans: (pooled && cfg.schedule == Schedule::Static)
-            .then(|| static_plan(records, n, cfg.batch_size)),
-        all: dynamic_plan(records, cfg.batch_size),
-        cursor: 0,
-        active_writes: Vec::new(),
-        mean_kb: mean(data.sizes_kb),
-        workers_left: n,
-        events: 0,
-    };
-    let o = &cfg.overhead;
-    for w in 0..n {
-        let start = if pooled {
-            o.pool_startup_s + (w + 1) as f64 * o.worker_startup_s
-        } else {
-            0.0
-        };
-        sim.heap.push(Ev(start, w));
-    }
-    if single_writer {
-        sim.heap.push(Ev(o.pool_startup_s, n));
-        sim.ents[n].since = o.pool_startup_s;
-    }
+    let mut sim = Sim::new(cfg, data, model, cores, seed)?;
+    sim.start();
     while let Some(Ev(t, e)) = sim.heap.pop() {
         sim.step(t, e);
     }
     let t_last = sim.ents.iter().map(|e| e.done_at).fold(0.0, f64::max);
-    let t_end = if pooled {
-        t_last + o.shutdown_s
+    let t_end = if cfg.workers > 1 {
+        t_last + cfg.overhead.shutdown_s
     } else {
         t_last
     };
-    let mut workers = Vec::new();
-    let mut timeline = Vec::new();
-    let mut writer = None;
-    for (i, mut ent) in sim.ents.into_iter().enumerate() {
-        if i < n && pooled {
-            ent.stats.phases.add(Phase::Idle, t_last - ent.done_at);
-            ent.stats.phases.add(Phase::Overhead, t_end - t_last);
-            if cfg.timeline {
-                ent.events.push(TimelineEvent {
-                    worker: i as u32,
-                    batch: None,
-                    phase: Phase::Idle,
-                    start_s: ent.done_at,
-                    end_s: t_last,
-                });
-                ent.events.push(TimelineEvent {
-                    worker: i as u32,
-                    batch: None,
-                    phase: Phase::Overhead,
-                    start_s: t_last,
-                    end_s: t_end,
-                });
-            }
-        }
-        timeline.append(&mut ent.events);
-        if i < n {
-            workers.push(ent.stats);
-        } else {
-            writer = Some(ent.stats);
-        }
-    }
+    let (workers, writer, timeline, events) = sim.close_out(t_last, t_end);
+    let result = simulated_result(cfg, data, workers, writer, t_end);
+    Ok((RunOutput { result, timeline }, events))
+}
+
+fn simulated_result(
+    cfg: &RunConfig,
+    data: &SimData,
+    workers: Vec<WorkerStats>,
+    writer: Option<WorkerStats>,
+    t_end: f64,
+) -> RunResult {
     let mut phases = PhaseTimes::default();
     workers.iter().for_each(|w| phases.merge(&w.phases));
-    let quarantined = (records as f64 * data.bad_fraction).round() as u64;
+    let quarantined = (data.records as f64 * data.bad_fraction).round() as u64;
     let rows = data.records - quarantined;
     let rate = if t_end > 0.0 {
         data.records as f64 / t_end
     } else {
         0.0
     };
-    let result = RunResult {
+    let one_connection = cfg.workers > 1
+        && matches!(
+            cfg.lock,
+            LockModel::SingleWriter | LockModel::SharedConnection
+        );
+    RunResult {
         config: cfg.clone(),
         simulated: true,
         records_in: data.records,
@@ -571,14 +629,14 @@ pub fn simulate(
         records_per_s: rate,
         records_per_min: rate * 60.0,
         phases,
+        threads: workers.len() + usize::from(writer.is_some()),
         batch_time_sum_s: workers.iter().map(|w| w.batch_time_s).sum(),
         busy_retries: workers.iter().map(|w| w.busy_retries).sum(),
         peak_rss_bytes: 0,
-        connections_opened: if single_writer || (pooled && cfg.lock == LockModel::SharedConnection)
-        {
+        connections_opened: if one_connection {
             1
         } else {
-            n as u64
+            cfg.workers as u64
         },
         workers,
         writer,
@@ -586,22 +644,25 @@ pub fn simulate(
             records_in: data.records,
             rows_out: rows,
             quarantined,
+            expected_rows: rows,
+            expected_quarantined: quarantined,
             unique_app_ids: true,
             checksum_expected: 0,
             checksum_stored: 0,
+            errors_checksum_expected: 0,
+            errors_checksum_stored: 0,
             passed: true,
             problems: vec![],
         },
         engine_version: format!("{} (simulated)", cfg.backend.engine),
-    };
-    Ok((RunOutput { result, timeline }, sim.events))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::backend::BackendOptions;
-    use crate::run::config::Overhead;
+    use crate::run::config::Preset;
     use crate::sim::model::test_model;
 
     fn run(cfg: RunConfig, records: u64, cores: usize) -> RunResult {
@@ -669,7 +730,7 @@ mod tests {
     #[test]
     fn single_writer_and_overheads() {
         let mut c = cfg(4, LockModel::SingleWriter, Engine::Sqlite);
-        c.overhead = Overhead::preset("python-mp").unwrap();
+        c.overhead = Preset::PythonMp.resolve(&Default::default());
         c.queue_depth = 1;
         let r = run(c.clone(), 1000, 2);
         assert!(r.writer.is_some());

@@ -9,22 +9,21 @@ pub mod model;
 
 use crate::analysis::RunRecord;
 use crate::data::generate::{GenOptions, Generator};
-use crate::experiment::runner::{build_report, output_dir};
-use crate::report::{self, Report};
+use crate::report::{Report, build_report};
 use crate::scenario::{DataKey, Scenario, expand};
+use crate::store;
 use anyhow::{Context, Result};
 use model::CostModel;
 use std::path::{Path, PathBuf};
+
+pub use crate::analysis::compare::{Comparison, compare_reports as compare};
 
 /// Record sizes (KB) of a sample of the generator's output for `d`, so the
 /// simulated parse cost follows the same size distribution.
 pub fn size_sample(d: &DataKey) -> Vec<f64> {
     let mut g = Generator::new(GenOptions {
         records: d.records.min(2000),
-        seed: d.seed,
-        text_scale: d.text_scale,
-        malformed_rate: d.malformed_rate,
-        duplicate_rate: d.duplicate_rate,
+        ..d.gen_options()
     });
     std::iter::from_fn(|| g.next_record())
         .map(|r| r.xml.len() as f64 / 1024.0)
@@ -33,12 +32,7 @@ pub fn size_sample(d: &DataKey) -> Vec<f64> {
 
 /// Where simulated results of a scenario go: beside the measured ones.
 pub fn sim_output_dir(s: &Scenario) -> PathBuf {
-    let out = output_dir(s);
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| s.name.clone());
-    out.with_file_name(format!("{name}-simulated"))
+    store::sim_output_dir(&store::output_dir(&s.name, s.output.as_deref()))
 }
 
 /// Totals of a simulated sweep, for the benchmark.
@@ -93,6 +87,8 @@ pub fn simulate_scenario(
                 failed: false,
                 error: None,
                 result: Some(out.result),
+                data: Some(c.data),
+                run: Some(c.run.clone()),
             });
         }
     }
@@ -100,13 +96,9 @@ pub fn simulate_scenario(
     Ok((build_report(s, configs, runs, true), stats))
 }
 
-/// Writes a simulated report with its timelines and figures into `dir`.
-pub fn write_simulated(
-    report: &mut Report,
-    model: &CostModel,
-    cores: usize,
-    dir: &Path,
-) -> Result<()> {
+/// Writes the timelines of a simulated report into `dir` (the caller draws
+/// the figures and writes the exports).
+pub fn write_timelines(report: &Report, model: &CostModel, cores: usize, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir.join("timelines"))
         .with_context(|| format!("cannot create '{}'", dir.display()))?;
     // One timeline per multi-worker configuration, as a measured sweep has.
@@ -120,43 +112,8 @@ pub fn write_simulated(
         let mut cfg = c.run.clone();
         cfg.timeline = true;
         let (out, _) = engine::simulate(&cfg, &data, model, cores, report.scenario.data.seed)?;
-        let path = dir
-            .join("timelines")
-            .join(crate::experiment::runner::timeline_file(c));
-        report::write_atomic(&path, &serde_json::to_vec(&out.timeline)?)?;
+        let path = store::timeline_file(dir, &c.id);
+        store::write_atomic(&path, &serde_json::to_vec(&out.timeline)?)?;
     }
-    report.figures = crate::plot::render_all(report, dir)?;
-    report::write_all(report, dir)
-}
-
-/// One line of the simulated-versus-measured comparison.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Comparison {
-    pub config_id: String,
-    pub workers: usize,
-    pub measured_wall_s: f64,
-    pub simulated_wall_s: f64,
-    /// (simulated − measured) / measured.
-    pub error: f64,
-}
-
-/// Compares median wall times of configurations both reports hold, with
-/// at most `max_workers` workers (what this machine can really run).
-pub fn compare(measured: &Report, simulated: &Report, max_workers: usize) -> Vec<Comparison> {
-    measured
-        .summaries
-        .iter()
-        .filter(|m| m.workers <= max_workers)
-        .filter_map(|m| {
-            let s = simulated.summaries.iter().find(|s| s.id == m.id)?;
-            let (mw, sw) = (m.wall_s?.median, s.wall_s?.median);
-            Some(Comparison {
-                config_id: m.id.clone(),
-                workers: m.workers,
-                measured_wall_s: mw,
-                simulated_wall_s: sw,
-                error: (sw - mw) / mw,
-            })
-        })
-        .collect()
+    Ok(())
 }

@@ -69,7 +69,7 @@ impl CostModel {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create '{}'", dir.display()))?;
         }
-        crate::report::write_atomic(path, &serde_json::to_vec_pretty(self)?)
+        crate::store::write_atomic(path, &serde_json::to_vec_pretty(self)?)
     }
 }
 

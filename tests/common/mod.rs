@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
-use ingestlab::data::generate::{GenOptions, GenStats};
+use ingestlab::data::generate::{GenOptions, GenStats, write_file};
 use std::path::{Path, PathBuf};
 
 pub fn bin() -> Command {
@@ -27,6 +27,6 @@ pub fn gen_file(
         duplicate_rate: duplicates,
         ..Default::default()
     };
-    let stats = ingestlab::cli::write_generated(&opts, &path).unwrap();
+    let stats = write_file(&opts, &path).unwrap();
     (path, stats)
 }

@@ -1,0 +1,487 @@
+//! `ingestlab bench`: throughput figures measured side by side on the same
+//! generated data, one function per section, each returning a [`Table`]
+//! for the CLI to print. Every figure is the median of `repeat` runs,
+//! because this machine is noisy.
+
+use crate::backend::{self, BackendOptions, Engine, InsertMethod};
+use crate::choice::choice;
+use crate::data::AppRecord;
+use crate::data::generate::{GenOptions, write_file};
+use crate::data::parse::parse_record;
+use crate::data::split::RecordReader;
+use crate::run::{self, Ctx, Input, LockModel, RunConfig};
+use anyhow::{Context, Result, ensure};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+choice! {
+    /// A part of the benchmark.
+    pub enum Section: "bench section" {
+        Parse = "parse",
+        Insert = "insert",
+        Loaders = "loaders",
+        Pipeline = "pipeline",
+        Parallel = "parallel",
+        Memory = "memory",
+        Sim = "sim",
+    }
+}
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchPlan {
+    pub records: u64,
+    pub repeat: usize,
+    pub sections: Vec<Section>,
+    /// Records for the memory section (ingested with batches of 10,000).
+    pub memory_records: u64,
+    /// The binary to run the memory section's ingests in (a fresh process
+    /// each, so every peak is that run's alone).
+    pub exe: PathBuf,
+}
+
+/// One printed table, with notes under it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub title: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub notes: Vec<String>,
+}
+
+impl Table {
+    fn new(title: impl Into<String>, header: &[&str]) -> Self {
+        Table {
+            title: title.into(),
+            header: header.iter().map(|h| h.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// GitHub Markdown, numbers right-aligned.
+    pub fn markdown(&self) -> String {
+        let mut s = format!("## {}\n\n| {} |\n|", self.title, self.header.join(" | "));
+        for (i, _) in self.header.iter().enumerate() {
+            s += if i == 0 { "---|" } else { "---:|" };
+        }
+        s.push('\n');
+        for r in &self.rows {
+            s += &format!("| {} |\n", r.join(" | "));
+        }
+        for n in &self.notes {
+            s += &format!("\n{n}\n");
+        }
+        s
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Median seconds of `repeat` calls of `f`.
+fn time_median(repeat: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    let mut times = Vec::new();
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    Ok(median(times))
+}
+
+fn n0(v: f64) -> String {
+    crate::plot::draw::tick(v.round())
+}
+
+/// Generated data shared by the sections, with its raw records in memory.
+struct Data {
+    dir: tempfile::TempDir,
+    input: Input,
+    raw: Vec<Vec<u8>>,
+    mb: f64,
+}
+
+impl Data {
+    fn make(records: u64, full_text: bool) -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let path = dir
+            .path()
+            .join(if full_text { "full.xml" } else { "bench.xml" });
+        let stats = write_file(
+            &GenOptions {
+                records,
+                full_text,
+                ..Default::default()
+            },
+            &path,
+        )?;
+        let input = Input::open(&path)?;
+        let reader = RecordReader::open(&path)?;
+        let raw = input
+            .index
+            .spans
+            .iter()
+            .map(|s| {
+                let mut b = Vec::new();
+                reader.read(*s, &mut b).map(|_| b)
+            })
+            .collect::<Result<_>>()?;
+        Ok(Data {
+            dir,
+            input,
+            raw,
+            mb: stats.bytes as f64 / 1e6,
+        })
+    }
+    fn rows(&self) -> Vec<AppRecord> {
+        self.raw
+            .iter()
+            .filter_map(|r| parse_record(r).ok())
+            .collect()
+    }
+    fn n(&self) -> f64 {
+        self.raw.len() as f64
+    }
+}
+
+/// A section measured on the shared data.
+type SectionFn = fn(&Data, &BenchPlan) -> Result<Table>;
+
+/// Runs the sections of `plan` in order, handing each table to `emit` as
+/// soon as it is measured.
+pub fn run(plan: &BenchPlan, mut emit: impl FnMut(&Table)) -> Result<()> {
+    let want = |s: Section| plan.sections.contains(&s);
+    if want(Section::Memory) {
+        emit(&memory(plan)?);
+    }
+    let needs_data = plan
+        .sections
+        .iter()
+        .any(|s| !matches!(s, Section::Memory | Section::Sim));
+    if needs_data {
+        let d = Data::make(plan.records, false)?;
+        let sections: [(Section, SectionFn); 5] = [
+            (Section::Parse, parse),
+            (Section::Insert, insert),
+            (Section::Loaders, loaders),
+            (Section::Pipeline, pipeline),
+            (Section::Parallel, parallel),
+        ];
+        for (s, f) in sections {
+            if want(s) {
+                emit(&f(&d, plan)?);
+            }
+        }
+    }
+    if want(Section::Sim) {
+        emit(&sim(plan)?);
+    }
+    Ok(())
+}
+
+/// Seconds for quick-xml's bare event loop and for `parse_record` over
+/// the same bytes.
+fn parse_pair(raw: &[Vec<u8>], repeat: usize) -> Result<(f64, f64)> {
+    let bare = time_median(repeat, || {
+        let mut events = 0u64;
+        for r in raw {
+            let mut rd = quick_xml::Reader::from_str(std::str::from_utf8(r)?);
+            while !matches!(rd.read_event()?, quick_xml::events::Event::Eof) {
+                events += 1;
+            }
+        }
+        std::hint::black_box(events);
+        Ok(())
+    })?;
+    let ours = time_median(repeat, || {
+        std::hint::black_box(raw.iter().filter(|r| parse_record(r).is_ok()).count());
+        Ok(())
+    })?;
+    Ok((bare, ours))
+}
+
+fn parse(d: &Data, plan: &BenchPlan) -> Result<Table> {
+    let mut t = Table::new(
+        "parse (one thread)",
+        &["records", "parser", "MB/s", "records/s", "of the bare loop"],
+    );
+    let full = Data::make((plan.records / 10).max(1000), true)?;
+    for (what, data) in [
+        ("plain (~2 KB)", d),
+        ("full text (~20 KB, with description)", &full),
+    ] {
+        let (bare, ours) = parse_pair(&data.raw, plan.repeat)?;
+        t.row(vec![
+            what.into(),
+            "quick-xml bare event loop".into(),
+            n0(data.mb / bare),
+            n0(data.n() / bare),
+            "100%".into(),
+        ]);
+        t.row(vec![
+            what.into(),
+            "ingestlab parse_record".into(),
+            n0(data.mb / ours),
+            n0(data.n() / ours),
+            format!("{:.0}%", 100.0 * bare / ours),
+        ]);
+    }
+    t.notes.push("Target: parse_record at ≥ 90% of the bare event loop over the same bytes (UTF-8 validated in both).".into());
+    Ok(t)
+}
+
+/// Rows/s of one connection inserting `rows` in batches of 1,000.
+fn insert_rate(
+    dir: &Path,
+    opts: &BackendOptions,
+    rows: &[AppRecord],
+    repeat: usize,
+) -> Result<f64> {
+    let path = dir.join(format!("ins.{}", opts.engine));
+    let secs = time_median(repeat, || {
+        backend::remove_db_files(&path)?;
+        let db = backend::create(&path, opts)?;
+        let mut c = db.connect()?;
+        for chunk in rows.chunks(1000) {
+            c.begin()?;
+            c.insert_rows(chunk)?;
+            c.commit()?;
+        }
+        Ok(())
+    })?;
+    backend::remove_db_files(&path)?;
+    Ok(rows.len() as f64 / secs)
+}
+
+fn insert(d: &Data, plan: &BenchPlan) -> Result<Table> {
+    let rows = d.rows();
+    let mut t = Table::new(
+        "insert (one connection, batches of 1,000 rows, parsed rows in memory)",
+        &["engine", "method", "index", "rows/s"],
+    );
+    for engine in Engine::ALL {
+        for method in InsertMethod::ALL {
+            for index in backend::IndexPolicy::ALL {
+                let opts = BackendOptions {
+                    engine,
+                    method,
+                    index,
+                    ..Default::default()
+                };
+                let rate = insert_rate(d.dir.path(), &opts, &rows, plan.repeat)?;
+                t.row(vec![
+                    engine.to_string(),
+                    method.to_string(),
+                    index.to_string(),
+                    n0(rate),
+                ]);
+            }
+        }
+    }
+    t.notes.push("With index after-load the time excludes building the index (ingest books it as a phase of its own).".into());
+    Ok(t)
+}
+
+/// Seconds of one ingest of `d` with `cfg`, verified.
+fn ingest_s(d: &Data, cfg: &RunConfig) -> Result<f64> {
+    let db = d.dir.path().join(format!("par.{}", cfg.backend.engine));
+    let out = run::run(&d.input, &db, cfg, &Ctx::default())?;
+    backend::remove_db_files(&db)?;
+    ensure!(
+        out.result.verification.passed,
+        "verification failed: {:?}",
+        out.result.verification.problems
+    );
+    Ok(out.result.wall_s)
+}
+
+fn ingest_median(d: &Data, cfg: &RunConfig, repeat: usize) -> Result<f64> {
+    let v = (0..repeat.max(1))
+        .map(|_| ingest_s(d, cfg))
+        .collect::<Result<Vec<_>>>()
+        .context("bench run")?;
+    Ok(median(v))
+}
+
+fn config(engine: Engine, workers: usize, lock: LockModel) -> RunConfig {
+    RunConfig {
+        backend: BackendOptions {
+            engine,
+            ..Default::default()
+        },
+        workers,
+        batch_size: 1000,
+        lock,
+        ..Default::default()
+    }
+}
+
+mod loaders;
+use loaders::loaders;
+mod pipeline;
+use pipeline::pipeline;
+
+fn parallel(d: &Data, plan: &BenchPlan) -> Result<Table> {
+    let mut t = Table::new(
+        "parallel ingest (batch 1,000, no simulated overhead; records/s, speedup over 1 worker)",
+        &[
+            "engine",
+            "lock model",
+            "1 worker",
+            "2 workers",
+            "4 workers",
+            "speedup 2",
+            "speedup 4",
+        ],
+    );
+    for engine in Engine::ALL {
+        let t1 = ingest_median(d, &config(engine, 1, LockModel::Native), plan.repeat)?;
+        for lock in LockModel::ALL {
+            let r2 = d.n() / ingest_median(d, &config(engine, 2, lock), plan.repeat)?;
+            let r4 = d.n() / ingest_median(d, &config(engine, 4, lock), plan.repeat)?;
+            let r1 = d.n() / t1;
+            t.row(vec![
+                engine.to_string(),
+                lock.to_string(),
+                n0(r1),
+                n0(r2),
+                n0(r4),
+                format!("{:.2}", r2 / r1),
+                format!("{:.2}", r4 / r1),
+            ]);
+        }
+    }
+    Ok(t)
+}
+
+/// Peak memory of ingests of `memory_records` records, each in a fresh
+/// process so the peak is that run's alone.
+fn memory(plan: &BenchPlan) -> Result<Table> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("memory.xml");
+    let s = write_file(
+        &GenOptions {
+            records: plan.memory_records,
+            ..Default::default()
+        },
+        &path,
+    )?;
+    let mut t = Table::new(
+        format!(
+            "memory ({} records, {:.0} MB, batches of 10,000; each run in a fresh process)",
+            s.records,
+            s.bytes as f64 / 1e6
+        ),
+        &["engine", "workers", "wall s", "peak RSS MB", "verified"],
+    );
+    for engine in Engine::ALL {
+        for workers in [1, 2] {
+            let out = std::process::Command::new(&plan.exe)
+                .args([
+                    "ingest",
+                    "--json",
+                    "--batch-size",
+                    "10000",
+                    "--backend",
+                    engine.name(),
+                    "--workers",
+                    &workers.to_string(),
+                    "--input",
+                ])
+                .arg(&path)
+                .output()
+                .with_context(|| format!("running '{}'", plan.exe.display()))?;
+            ensure!(
+                out.status.success() || !out.stdout.is_empty(),
+                "ingest failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: serde_json::Value =
+                serde_json::from_slice(&out.stdout).context("reading the ingest's JSON")?;
+            t.row(vec![
+                engine.to_string(),
+                workers.to_string(),
+                format!("{:.1}", v["wall_s"].as_f64().unwrap_or(0.0)),
+                format!("{:.0}", v["peak_rss_bytes"].as_f64().unwrap_or(0.0) / 1e6),
+                v["verification"]["passed"].to_string(),
+            ]);
+        }
+    }
+    t.notes.push("Target: ≤ 300 MB on both engines.".into());
+    Ok(t)
+}
+
+fn sim(plan: &BenchPlan) -> Result<Table> {
+    let path = crate::sim::model::default_path();
+    let model = match crate::sim::model::CostModel::load(&path) {
+        Ok(m) => m,
+        Err(_) => {
+            let m = crate::sim::calibrate::calibrate(4000)?;
+            m.save(&path)?;
+            m
+        }
+    };
+    let sizes = crate::sim::size_sample(&crate::scenario::DataKey {
+        records: 2000,
+        seed: 42,
+        text_scale: 1.0,
+        malformed_rate: 0.0,
+        duplicate_rate: 0.0,
+        full_text: false,
+    });
+    let mut t = Table::new(
+        "simulator (1,000,000 records, batch 1,000, python-mp overhead, 64 cores)",
+        &[
+            "engine",
+            "lock model",
+            "workers",
+            "events",
+            "simulate s",
+            "M events/s",
+            "simulated wall s",
+        ],
+    );
+    for (engine, lock) in [
+        (Engine::Sqlite, LockModel::Native),
+        (Engine::Duckdb, LockModel::Native),
+        (Engine::Sqlite, LockModel::SingleWriter),
+    ] {
+        for workers in [1, 64] {
+            let cfg = RunConfig {
+                overhead: crate::run::Preset::PythonMp.resolve(&Default::default()),
+                ..config(engine, workers, lock)
+            };
+            let data = crate::sim::engine::SimData {
+                records: 1_000_000,
+                sizes_kb: &sizes,
+                bad_fraction: 0.0,
+            };
+            let mut out = None;
+            let secs = time_median(plan.repeat, || {
+                out = Some(crate::sim::engine::simulate(&cfg, &data, &model, 64, 1)?);
+                Ok(())
+            })?;
+            let (o, events) = out.expect("ran");
+            t.row(vec![
+                engine.to_string(),
+                lock.to_string(),
+                workers.to_string(),
+                events.to_string(),
+                format!("{secs:.3}"),
+                format!("{:.1}", events as f64 / secs / 1e6),
+                format!("{:.1}", o.result.wall_s),
+            ]);
+        }
+    }
+    Ok(t)
+}

@@ -1,0 +1,213 @@
+//! `ingestlab run` and `ingestlab plot`: sweeps and their figures.
+
+use super::Status;
+use super::values::choice;
+use crate::backend::fault::Fault;
+use crate::experiment::plan::{self, human};
+use crate::experiment::{RunOptions, run_scenario};
+use crate::report::{Figure, Report};
+use crate::run::Ctx;
+use crate::scenario::{self, Scenario};
+use crate::store;
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Scenario file (TOML), e.g. scenarios/quickstart.toml.
+    pub scenario: PathBuf,
+    /// Override a scenario field, as key=value with a TOML value
+    /// (repeatable): --set sweep.workers=[1,2] --set repetitions=5.
+    #[arg(long = "set")]
+    pub sets: Vec<String>,
+    /// Print the configurations and an estimate of the time, run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Continue the sweep in the results folder, reusing every finished run
+    /// whose settings match.
+    #[arg(long, conflicts_with = "fresh")]
+    pub resume: bool,
+    /// Start again in a results folder that holds runs (the old runs.jsonl
+    /// is kept under a new name).
+    #[arg(long)]
+    pub fresh: bool,
+    /// Results folder (overrides the scenario's `output`).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Write into a results folder that holds files ingestlab did not write.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Run plans beyond the sanity limits (longer than a day, more disk
+    /// than is free, workers far beyond the cores).
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long, hide = true, value_parser = choice::<Fault>())]
+    pub inject_fault: Option<Fault>,
+}
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// Results folder (holds results.json).
+    pub results: PathBuf,
+}
+
+fn load(a: &RunArgs) -> Result<Scenario> {
+    let mut s = scenario::load(&a.scenario, &a.sets)?;
+    if let Some(o) = &a.output {
+        s.output = Some(o.clone());
+    }
+    Ok(s)
+}
+
+pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
+    let s = load(a)?;
+    let configs = scenario::expand(&s);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let check = plan::check(&s, &configs, cores, plan::free_disk(&std::env::temp_dir()));
+    if a.dry_run {
+        dry_run(&s, &configs, &check);
+        return Ok(Status::Ok);
+    }
+    for w in &check.warnings {
+        eprintln!("note: {w}");
+    }
+    if !check.refusals.is_empty() && !a.force {
+        bail!(
+            "{}\n(pass --force to run it anyway)",
+            check.refusals.join("\n")
+        );
+    }
+    let opts = RunOptions {
+        resume: a.resume,
+        fresh: a.fresh,
+        overwrite: a.overwrite,
+        ctx: Ctx {
+            fault: a.inject_fault,
+            ..ctx.clone()
+        },
+    };
+    let out = run_scenario(&s, &opts)?;
+    for n in &out.notes {
+        eprintln!("{n}");
+    }
+    print_outcome(&s, &out.report, &out.dir);
+    if out.interrupted {
+        eprintln!(
+            "interrupted: {} finished run(s) kept in '{}' (exports and figures written, marked partial); continue with: ingestlab run {} --resume{}",
+            out.reused + out.ran,
+            out.dir.display(),
+            a.scenario.display(),
+            a.sets
+                .iter()
+                .map(|s| format!(" --set '{s}'"))
+                .collect::<String>()
+        );
+        return Ok(Status::Interrupted);
+    }
+    let failed = out.report.runs.iter().filter(|r| r.failed).count();
+    Ok(if failed == 0 {
+        Status::Ok
+    } else {
+        Status::Failed
+    })
+}
+
+fn dry_run(s: &Scenario, configs: &[scenario::ConfigSpec], check: &plan::Check) {
+    println!(
+        "{} configurations × {} repetition(s) (+{} warm-up, +1 timeline run per pooled configuration):",
+        configs.len(),
+        s.repetitions,
+        s.warmup
+    );
+    for c in configs {
+        println!(
+            "  {:<70} ~{}{}",
+            c.id,
+            human(plan::estimate_s(s, c)),
+            if c.auto_baseline {
+                "  (baseline added)"
+            } else {
+                ""
+            }
+        );
+    }
+    println!(
+        "estimated time: ~{} (rough: typical laptop rates plus the presets' pool costs); temporary disk: ~{:.1} GB",
+        human(check.estimate_s),
+        check.disk_bytes / 1e9
+    );
+    for w in check.warnings.iter().chain(&check.refusals) {
+        println!("warning: {w}");
+    }
+}
+
+fn print_outcome(s: &Scenario, report: &Report, dir: &Path) {
+    let failed = report.runs.iter().filter(|r| r.failed).count();
+    println!(
+        "{}: {} configurations, {} runs ({failed} failed)",
+        s.name,
+        report.configs.len(),
+        report.runs.len()
+    );
+    for w in &report.warnings {
+        println!("  warning: {w}");
+    }
+    print_figures(&report.figures, dir);
+    println!(
+        "results in '{}' (report.md, summary.csv, runs.csv, results.json, plots/)",
+        dir.display()
+    );
+}
+
+pub fn print_figures(figures: &[Figure], dir: &Path) {
+    for f in figures {
+        match (&f.caption, &f.skipped) {
+            (Some(_), _) => println!(
+                "  figure {}: {}",
+                f.title,
+                store::plots_dir(dir)
+                    .join(format!("{}.png", f.name))
+                    .display()
+            ),
+            (None, Some(why)) => println!("  figure {} skipped: {why}", f.title),
+            _ => {}
+        }
+    }
+}
+
+/// Reads a results folder's report.
+pub fn read_report(dir: &Path) -> Result<Report> {
+    store::require_ours(dir)?;
+    let path = dir.join(store::RESULTS);
+    if !path.exists() {
+        bail!(
+            "'{}' holds runs but no {} (a sweep interrupted before its exports?): `ingestlab run SCENARIO --resume` writes them",
+            dir.display(),
+            store::RESULTS
+        );
+    }
+    let bytes =
+        std::fs::read(&path).with_context(|| format!("cannot read '{}'", path.display()))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "'{}' is not a complete ingestlab results file (written by another version?): {e}",
+            path.display()
+        )
+    })
+}
+
+pub fn plot(a: &PlotArgs) -> Result<()> {
+    let dir = &a.results;
+    let mut report = read_report(dir)?;
+    if report.summaries.iter().all(|s| s.wall_s.is_none()) {
+        bail!(
+            "'{}' holds no measured configuration to plot",
+            dir.join(store::RESULTS).display()
+        );
+    }
+    report.figures = crate::plot::render_all(&report, dir)?;
+    crate::report::write_all(&report, dir)?;
+    print_figures(&report.figures, dir);
+    Ok(())
+}

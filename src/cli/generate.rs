@@ -1,0 +1,176 @@
+//! `ingestlab generate`: seeded mock records into a file, and optionally
+//! into a staging table.
+
+use super::values::{choice, count0, non_negative, rate};
+use crate::backend::files::same_file;
+use crate::backend::{self, BackendOptions, Engine, Overwrite, prepare_db_path};
+use crate::data::generate::{GenOptions, Generator, is_generated, write_file};
+use crate::experiment::plan::{free_disk, record_bytes};
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+/// Text scales beyond this make single records of megabytes.
+const MAX_TEXT_SCALE: f64 = 1000.0;
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Number of records.
+    #[arg(long, default_value_t = 1000, value_parser = count0, allow_hyphen_values = true)]
+    pub records: u64,
+    #[arg(long, default_value_t = 42, value_parser = count0, allow_hyphen_values = true)]
+    pub seed: u64,
+    /// Output file. An existing file is replaced only if `generate` wrote it
+    /// (or with --overwrite).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Scale the free text (abstract, claims); 1.0 gives ~2 KB records.
+    #[arg(long, default_value_t = 1.0, value_parser = non_negative, allow_hyphen_values = true)]
+    pub text_scale: f64,
+    /// Full-text records: a description, drawings and tables, as real USPTO
+    /// records carry (median ~20 KB).
+    #[arg(long)]
+    pub full_text: bool,
+    /// Fraction of records that are malformed (not well-formed, missing a
+    /// required field, bad date).
+    #[arg(long, default_value_t = 0.0, value_parser = rate, allow_hyphen_values = true)]
+    pub malformed_rate: f64,
+    /// Fraction of records that repeat an earlier app_id.
+    #[arg(long, default_value_t = 0.0, value_parser = rate, allow_hyphen_values = true)]
+    pub duplicate_rate: f64,
+    /// Also load the raw records into the app_xml staging table of a fresh
+    /// database at this path.
+    #[arg(long)]
+    pub staging_db: Option<PathBuf>,
+    /// Engine of the staging database.
+    #[arg(long, value_parser = choice::<Engine>(), default_value = "sqlite")]
+    pub backend: Engine,
+    /// Replace existing files ingestlab did not write.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Write even when the estimate exceeds the free disk.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl GenerateArgs {
+    fn options(&self) -> GenOptions {
+        GenOptions {
+            records: self.records,
+            seed: self.seed,
+            text_scale: self.text_scale,
+            malformed_rate: self.malformed_rate,
+            duplicate_rate: self.duplicate_rate,
+            full_text: self.full_text,
+        }
+    }
+
+    /// Everything that can be known wrong before a byte is written.
+    fn check(&self) -> Result<()> {
+        if !(self.text_scale > 0.0 && self.text_scale <= MAX_TEXT_SCALE) {
+            bail!(
+                "--text-scale must be above 0 and at most {MAX_TEXT_SCALE} (records of about 1 MB), got {}",
+                self.text_scale
+            );
+        }
+        if self.out.exists() && !self.overwrite && !is_generated(&self.out) {
+            bail!(
+                "--out '{}' already exists and was not written by `ingestlab generate`; pass --overwrite to replace it, or choose another path",
+                self.out.display()
+            );
+        }
+        if let Some(db) = &self.staging_db
+            && (db == &self.out || same_file(db, &self.out))
+        {
+            bail!(
+                "--staging-db '{}' is the --out file: the database would replace the XML just written; choose another path",
+                db.display()
+            );
+        }
+        let need = self.records as f64
+            * record_bytes(&crate::scenario::DataKey {
+                records: self.records,
+                seed: self.seed,
+                text_scale: self.text_scale,
+                malformed_rate: 0.0,
+                duplicate_rate: 0.0,
+                full_text: self.full_text,
+            })
+            * if self.staging_db.is_some() { 2.0 } else { 1.0 };
+        let dir = self
+            .out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if let Some(free) = free_disk(dir)
+            && need > free as f64
+            && !self.force
+        {
+            bail!(
+                "{} records would take about {:.1} GB, and '{}' has {:.1} GB free; pass --force to try anyway",
+                self.records,
+                need / 1e9,
+                dir.display(),
+                free as f64 / 1e9
+            );
+        }
+        Ok(())
+    }
+}
+
+pub fn generate(a: &GenerateArgs) -> Result<()> {
+    a.check()?;
+    let overwrite = if a.overwrite {
+        Overwrite::Allow
+    } else {
+        Overwrite::Refuse
+    };
+    if let Some(db) = &a.staging_db {
+        // Checked before the XML is written, so a refusal writes nothing.
+        prepare_db_path(db, "--staging-db", overwrite, &[])?;
+    }
+    let stats = write_file(&a.options(), &a.out)?;
+    if let Some(db_path) = &a.staging_db {
+        stage(a, db_path)?;
+        println!(
+            "loaded {} raw records into app_xml of '{}'",
+            stats.records,
+            db_path.display()
+        );
+    }
+    println!(
+        "wrote {} records ({} malformed, {} duplicate app_ids, {:.1} MB) to '{}'",
+        stats.records,
+        stats.malformed,
+        stats.duplicates,
+        stats.bytes as f64 / 1e6,
+        a.out.display()
+    );
+    Ok(())
+}
+
+fn stage(a: &GenerateArgs, db_path: &Path) -> Result<()> {
+    let db = backend::create(
+        db_path,
+        &BackendOptions {
+            engine: a.backend,
+            ..Default::default()
+        },
+    )?;
+    let mut conn = db.connect()?;
+    let mut g = Generator::new(a.options());
+    let mut batch = Vec::with_capacity(1000);
+    loop {
+        let next = g.next_record();
+        if let Some(r) = &next {
+            batch.push((r.app_id.clone(), r.xml.clone()));
+        }
+        if batch.len() == 1000 || (next.is_none() && !batch.is_empty()) {
+            conn.insert_staging(&batch).context("loading app_xml")?;
+            batch.clear();
+        }
+        if next.is_none() {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Command-line interface: the only module that knows clap. Raw arguments
+//! are resolved into the library's typed plans here (one `config`/`check`
+//! step per command, as ripgrep does), and results are printed here, never
+//! in the core.
+
+mod experiment;
+mod generate;
+mod ingest;
+mod tools;
+mod values;
+
+use crate::run::Ctx;
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+pub use ingest::IngestArgs;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ingestlab",
+    version,
+    about = "A lab for parallel database ingestion experiments (SQLite and DuckDB, mock patent XML)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write seeded mock patent-application XML records.
+    Generate(generate::GenerateArgs),
+    /// Parse an XML file and ingest it into a fresh database, then verify.
+    Ingest(Box<IngestArgs>),
+    /// Run an experiment: every configuration of a scenario file, repeated,
+    /// summarised and exported (runs.csv, summary.csv, results.json,
+    /// report.md, plots/).
+    Run(experiment::RunArgs),
+    /// Re-render the figures (and report.md) of a results folder written
+    /// by `run`, without running anything.
+    Plot(experiment::PlotArgs),
+    /// Fit Amdahl's law and the Universal Scalability Law to a CSV of
+    /// (workers, throughput) rows.
+    Fit(tools::FitArgs),
+    /// Measure this machine's cost model for the simulator.
+    Calibrate(tools::CalibrateArgs),
+    /// Run a scenario in virtual time with the calibrated cost model.
+    Simulate(tools::SimulateArgs),
+    /// Print parse, insert, loader, pipeline and parallel throughput figures.
+    Bench(tools::BenchArgs),
+}
+
+/// How a command ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    /// Done, but something failed (a verification, a run of a sweep).
+    Failed,
+    /// Stopped by Ctrl-C or SIGTERM, after saving what was finished.
+    Interrupted,
+}
+
+impl Status {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Status::Ok => 0,
+            Status::Failed => 1,
+            Status::Interrupted => 130,
+        }
+    }
+}
+
+/// Sets the run's cancel flag on Ctrl-C and SIGTERM; a second one ends the
+/// process at once.
+fn install_interrupt_handler(ctx: &Ctx) {
+    let cancel = ctx.cancel.clone();
+    let _ = ctrlc::set_handler(move || {
+        if cancel.is_set() {
+            eprintln!("\ninterrupted again: stopping now");
+            std::process::exit(130);
+        }
+        eprintln!(
+            "\ninterrupt: finishing up (the run in flight is discarded; press Ctrl-C again to stop at once)"
+        );
+        cancel.set();
+    });
+}
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli) -> Result<Status> {
+    let ctx = Ctx::default();
+    if matches!(cli.command, Command::Ingest(_) | Command::Run(_)) {
+        install_interrupt_handler(&ctx);
+    }
+    let ok = |r: Result<()>| r.map(|_| Status::Ok);
+    match cli.command {
+        Command::Generate(a) => ok(generate::generate(&a)),
+        Command::Ingest(a) => ingest::ingest(&a, &ctx),
+        Command::Run(a) => experiment::run(&a, &ctx),
+        Command::Plot(a) => ok(experiment::plot(&a)),
+        Command::Fit(a) => ok(tools::fit_csv(&a)),
+        Command::Calibrate(a) => ok(tools::calibrate(&a)),
+        Command::Simulate(a) => ok(tools::simulate(&a)),
+        Command::Bench(a) => ok(tools::bench(&a)),
+    }
+}

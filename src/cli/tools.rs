@@ -1,0 +1,318 @@
+//! `fit`, `calibrate`, `simulate` and `bench`.
+
+use super::experiment::print_figures;
+use super::values::{choice, count};
+use crate::analysis::fit;
+use crate::bench::{BenchPlan, Section};
+use crate::sim::model::{CostModel, default_path};
+use crate::store;
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    /// CSV with a header; the worker column is named workers, threads,
+    /// processors, n or load, the throughput column throughput, tput,
+    /// records_per_s or x. One row per measurement; a row at 1 worker is needed.
+    pub csv: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// Records to measure on.
+    #[arg(long, default_value_t = 4000, value_parser = count, allow_hyphen_values = true)]
+    pub records: usize,
+    /// Where to save the cost model (default: ~/.cache/ingestlab/calibration.json).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    pub scenario: PathBuf,
+    #[arg(long = "set")]
+    pub sets: Vec<String>,
+    /// Cores to simulate (default: this machine's).
+    #[arg(long, value_parser = count, allow_hyphen_values = true)]
+    pub cores: Option<usize>,
+    /// Cost model (default: ~/.cache/ingestlab/calibration.json, measured
+    /// first if missing).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Results folder (default: the scenario's output with -simulated).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Records to generate for the parse, insert, loader, pipeline and
+    /// parallel figures.
+    #[arg(long, default_value_t = 100_000, value_parser = count, allow_hyphen_values = true)]
+    pub records: usize,
+    /// Runs per figure; the median is printed.
+    #[arg(long, default_value_t = 3, value_parser = count, allow_hyphen_values = true)]
+    pub repeat: usize,
+    /// Sections to run, comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = choice::<Section>(), default_value = "parse,insert,loaders,pipeline,parallel,sim")]
+    pub sections: Vec<Section>,
+    /// Records for the memory section (ingested with batches of 10,000).
+    #[arg(long, default_value_t = 1_000_000, value_parser = count, allow_hyphen_values = true)]
+    pub memory_records: usize,
+}
+
+/// The worker and throughput columns of a user's CSV, by name.
+fn columns(headers: &csv::StringRecord, path: &Path) -> Result<(usize, usize)> {
+    let names: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+    let find = |wanted: &[&str], what: &str| -> Result<usize> {
+        let hits: Vec<usize> = (0..names.len())
+            .filter(|i| wanted.contains(&names[*i].as_str()))
+            .collect();
+        match hits.as_slice() {
+            [i] => Ok(*i),
+            [] => bail!(
+                "'{}': no {what} column ({}) in {:?}",
+                path.display(),
+                wanted.join(", "),
+                names
+            ),
+            many => bail!(
+                "'{}': {} {what} columns ({}); keep one",
+                path.display(),
+                many.len(),
+                many.iter()
+                    .map(|i| format!("`{}`", names[*i]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    };
+    Ok((
+        find(&["workers", "threads", "processors", "n", "load"], "worker")?,
+        find(&["throughput", "tput", "records_per_s", "x"], "throughput")?,
+    ))
+}
+
+fn read_rows(path: &Path) -> Result<Vec<(f64, f64)>> {
+    let mut rdr = csv::Reader::from_path(path)
+        .with_context(|| format!("cannot read '{}'", path.display()))?;
+    let headers = rdr
+        .headers()
+        .with_context(|| format!("'{}' has no header row", path.display()))?
+        .clone();
+    let (n_col, x_col) = columns(&headers, path)?;
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.with_context(|| format!("'{}' row {line}", path.display()))?;
+        let cell = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
+        let n: f64 = cell(n_col).parse().map_err(|_| {
+            anyhow!(
+                "'{}' row {line}: workers '{}' is not a number",
+                path.display(),
+                cell(n_col)
+            )
+        })?;
+        if !(n >= 1.0 && n.fract() == 0.0 && n <= 1e6) {
+            bail!(
+                "'{}' row {line}: workers must be a whole number from 1 to 1,000,000, got {}",
+                path.display(),
+                cell(n_col)
+            );
+        }
+        let x: f64 = cell(x_col).parse().map_err(|_| {
+            anyhow!(
+                "'{}' row {line}: throughput '{}' is not a number",
+                path.display(),
+                cell(x_col)
+            )
+        })?;
+        if !(x.is_finite() && x > 0.0 && x < 1e15) {
+            bail!(
+                "'{}' row {line}: throughput must be a positive number below 10^15, got {}",
+                path.display(),
+                cell(x_col)
+            );
+        }
+        rows.push((n, x));
+    }
+    Ok(rows)
+}
+
+pub fn fit_csv(a: &FitArgs) -> Result<()> {
+    let path = &a.csv;
+    let rows = read_rows(path)?;
+    let points =
+        fit::speedups_from_throughput(&rows).map_err(|e| anyhow!("'{}': {e}", path.display()))?;
+    let f = fit::fit(&points).map_err(|e| anyhow!("'{}': {e}", path.display()))?;
+    println!(
+        "{} points at {} worker counts from '{}'",
+        points.len(),
+        f.worker_counts,
+        path.display()
+    );
+    let ci = |c: Option<(f64, f64)>, d: usize| {
+        c.map_or(
+            "no interval: one measurement per worker count".to_string(),
+            |(a, b)| format!("approx. 95% bootstrap CI {a:.d$}–{b:.d$}"),
+        )
+    };
+    println!(
+        "Amdahl   serial fraction s = {:.4} ({}), R² = {:.3}",
+        f.amdahl_serial,
+        ci(f.amdahl_serial_ci, 4),
+        f.amdahl_r2
+    );
+    println!(
+        "USL      contention σ = {:.4} ({})",
+        f.usl_sigma,
+        ci(f.usl_sigma_ci, 4)
+    );
+    println!(
+        "         coherency  κ = {:.5} ({}), R² = {:.3}",
+        f.usl_kappa,
+        ci(f.usl_kappa_ci, 5),
+        f.usl_r2
+    );
+    match (f.peak_workers, f.peak_speedup) {
+        (Some(p), Some(s)) => println!("         peak at N* = {p:.1} workers, speedup {s:.2}×"),
+        _ => println!("         no peak (κ ≤ 0)"),
+    }
+    println!("         limited by {}", f.limited_by);
+    if let Some(why) = f.lacks_evidence() {
+        println!("warning: not evidence enough to cite: {why}");
+    }
+    for w in &f.warnings {
+        println!("warning: {w}");
+    }
+    Ok(())
+}
+
+pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
+    let path = a.model.clone().unwrap_or_else(default_path);
+    println!(
+        "calibrating on {} records (parse, then each engine and method)...",
+        a.records
+    );
+    let m = crate::sim::calibrate::calibrate(a.records as u64)?;
+    m.save(&path)?;
+    println!(
+        "parse: {:.1} µs + {:.1} µs/KB per record",
+        m.parse.base_s * 1e6,
+        m.parse.per_kb_s * 1e6
+    );
+    for w in &m.writes {
+        println!(
+            "{} {}: {:.2} ms per batch + {:.2} µs per row; a second writer makes a write {:.2}× as long; connect {:.2} ms",
+            w.engine,
+            w.method,
+            w.per_batch_s * 1e3,
+            w.per_row_s * 1e6,
+            w.second_writer_factor,
+            w.connect_s * 1e3
+        );
+    }
+    println!("saved to '{}'", path.display());
+    Ok(())
+}
+
+fn model(a: &SimulateArgs) -> Result<CostModel> {
+    let path = a.model.clone().unwrap_or_else(default_path);
+    if path.exists() {
+        return CostModel::load(&path);
+    }
+    eprintln!(
+        "no cost model at '{}': calibrating first (ingestlab calibrate)",
+        path.display()
+    );
+    let m = crate::sim::calibrate::calibrate(4000)?;
+    m.save(&path)?;
+    Ok(m)
+}
+
+pub fn simulate(a: &SimulateArgs) -> Result<()> {
+    let scenario = crate::scenario::load(&a.scenario, &a.sets)?;
+    let model = model(a)?;
+    let machine_cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = a.cores.unwrap_or(machine_cores);
+    let (mut report, stats) = crate::sim::simulate_scenario(&scenario, &model, cores)?;
+    let dir = a
+        .output
+        .clone()
+        .unwrap_or_else(|| crate::sim::sim_output_dir(&scenario));
+    store::claim_folder(&dir, false)?;
+    crate::sim::write_timelines(&report, &model, cores, &dir)?;
+    report.figures = crate::plot::render_all(&report, &dir)?;
+    crate::report::write_all(&report, &dir)?;
+    println!(
+        "simulated {} runs of '{}' on {cores} core(s): {} events in {:.3} s ({:.1} M events/s)",
+        stats.runs,
+        scenario.name,
+        stats.events,
+        stats.seconds,
+        stats.events as f64 / stats.seconds.max(1e-9) / 1e6
+    );
+    let measured_dir = store::output_dir(&scenario.name, scenario.output.as_deref());
+    if let Ok(m) = super::experiment::read_report(&measured_dir) {
+        compare_with(&m, &report, machine_cores, &dir)?;
+    }
+    print_figures(&report.figures, &dir);
+    println!("results in '{}'", dir.display());
+    Ok(())
+}
+
+fn compare_with(
+    m: &crate::report::Report,
+    sim: &crate::report::Report,
+    machine_cores: usize,
+    dir: &Path,
+) -> Result<()> {
+    let cmp = crate::sim::compare(&m.summaries, &sim.summaries, machine_cores);
+    if cmp.is_empty() {
+        return Ok(());
+    }
+    println!(
+        "simulated vs measured median wall time (configurations with ≤ {machine_cores} workers):"
+    );
+    println!(
+        "  {:<60} {:>10} {:>10} {:>8}",
+        "configuration", "measured", "simulated", "error"
+    );
+    for c in &cmp {
+        println!(
+            "  {:<60} {:>9.3}s {:>9.3}s {:>+7.0}%",
+            c.config_id,
+            c.measured_wall_s,
+            c.simulated_wall_s,
+            100.0 * c.error
+        );
+    }
+    match crate::plot::simcompare::prepare(m, sim, &cmp) {
+        Ok((chart, caption)) => {
+            crate::plot::draw::save(&chart, &store::plots_dir(dir), "simulated-vs-measured")?;
+            println!("  {caption}");
+            store::write_atomic(
+                &dir.join("comparison.json"),
+                &serde_json::to_vec_pretty(&cmp)?,
+            )?;
+        }
+        Err(why) => println!("  no comparison chart: {why}"),
+    }
+    Ok(())
+}
+
+pub fn bench(a: &BenchArgs) -> Result<()> {
+    let plan = BenchPlan {
+        records: a.records as u64,
+        repeat: a.repeat,
+        sections: a.sections.clone(),
+        memory_records: a.memory_records as u64,
+        exe: std::env::current_exe().context("locating the ingestlab binary")?,
+    };
+    println!(
+        "# ingestlab bench: {} records, median of {} run(s)\n",
+        a.records, a.repeat
+    );
+    crate::bench::run(&plan, |t| println!("{}", t.markdown()))
+}
