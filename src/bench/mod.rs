@@ -190,24 +190,33 @@ pub fn run(plan: &BenchPlan, mut emit: impl FnMut(&Table)) -> Result<()> {
 }
 
 /// Seconds for quick-xml's bare event loop and for `parse_record` over
-/// the same bytes.
-fn parse_pair(raw: &[Vec<u8>], repeat: usize) -> Result<(f64, f64)> {
-    let bare = time_median(repeat, || {
+/// the same bytes (medians), and the median of the ratios of the two
+/// measured back to back, which the machine's drift affects least.
+fn parse_pair(raw: &[Vec<u8>], repeat: usize) -> Result<(f64, f64, f64)> {
+    // The tokenizer alone: quick-xml's slice reader validates every
+    // event's UTF-8 itself, so nothing is validated twice here.
+    let bare = || {
         let mut events = 0u64;
         for r in raw {
-            let mut rd = quick_xml::Reader::from_str(std::str::from_utf8(r)?);
+            let mut rd = quick_xml::Reader::from_reader(&r[..]);
             while !matches!(rd.read_event()?, quick_xml::events::Event::Eof) {
                 events += 1;
             }
         }
         std::hint::black_box(events);
         Ok(())
-    })?;
-    let ours = time_median(repeat, || {
+    };
+    let ours = || {
         std::hint::black_box(raw.iter().filter(|r| parse_record(r).is_ok()).count());
         Ok(())
-    })?;
-    Ok((bare, ours))
+    };
+    let (mut b, mut o, mut ratio) = (vec![], vec![], vec![]);
+    for _ in 0..repeat.max(1) {
+        b.push(time_median(1, bare)?);
+        o.push(time_median(1, ours)?);
+        ratio.push(b[b.len() - 1] / o[o.len() - 1]);
+    }
+    Ok((median(b), median(o), median(ratio)))
 }
 
 fn parse(d: &Data, plan: &BenchPlan) -> Result<Table> {
@@ -216,27 +225,25 @@ fn parse(d: &Data, plan: &BenchPlan) -> Result<Table> {
         &["records", "parser", "MB/s", "records/s", "of the bare loop"],
     );
     let full = Data::make((plan.records / 10).max(1000), true)?;
-    for (what, data) in [
-        ("plain (~2 KB)", d),
-        ("full text (~20 KB, with description)", &full),
-    ] {
-        let (bare, ours) = parse_pair(&data.raw, plan.repeat)?;
+    for (what, data) in [("plain", d), ("full text, with description", &full)] {
+        let (bare, ours, ratio) = parse_pair(&data.raw, plan.repeat.max(5))?;
+        let what = format!("{what} (~{:.1} KB each)", 1e3 * data.mb / data.n());
         t.row(vec![
-            what.into(),
+            what.clone(),
             "quick-xml bare event loop".into(),
             n0(data.mb / bare),
             n0(data.n() / bare),
             "100%".into(),
         ]);
         t.row(vec![
-            what.into(),
+            what,
             "ingestlab parse_record".into(),
             n0(data.mb / ours),
             n0(data.n() / ours),
-            format!("{:.0}%", 100.0 * bare / ours),
+            format!("{:.0}%", 100.0 * ratio),
         ]);
     }
-    t.notes.push("Target: parse_record at ≥ 90% of the bare event loop over the same bytes (UTF-8 validated in both).".into());
+    t.notes.push("Target: parse_record at ≥ 90% of quick-xml's bare event loop over the same bytes (the reader validates UTF-8 in both). The percentage is the median of ratios measured back to back. parse_record skips the subtrees it never reads without tokenizing them, so it outruns the bare loop where most bytes are description; on plain records nearly every element is read and the per-record work (forbidden-character scan, whitespace collapsing, owned fields) is what remains.".into());
     Ok(t)
 }
 

@@ -4,6 +4,7 @@
 pub mod generate;
 pub mod parse;
 pub mod record;
+mod skip;
 pub mod split;
 
 pub use record::{AppRecord, Checksum, Quarantined};

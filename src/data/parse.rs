@@ -6,9 +6,11 @@
 //!
 //! Speed: the extractor walks a small tree of the elements it reads (see
 //! [`Node::child`]) and skips every other subtree (the description,
-//! drawings, tables, claim texts) with a loop that only counts depth, so it
-//! runs close to quick-xml's bare event loop. Skipped subtrees are still
-//! tokenized, so a mismatched end tag anywhere is still an error.
+//! drawings, tables, claim texts) by jumping from tag to tag without
+//! tokenizing them into events (see [`super::skip`]), so it keeps pace
+//! with quick-xml's bare event loop. Skipped subtrees are still checked
+//! for valid UTF-8 and matching end tags, so a mismatched end tag
+//! anywhere is still an error.
 //!
 //! Layouts: the USPTO application layouts v4.0 to v4.2 put the parties in
 //! `<parties><applicants><applicant>`, where inventors are the applicants
@@ -18,8 +20,10 @@
 //! store NULL for `cpc_main`.
 
 use super::record::AppRecord;
+use super::skip::{Skipped, skip_content};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
+use std::borrow::Cow;
 
 /// Why a record was rejected. The text is what `app_errors.reason` stores.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,22 +135,20 @@ impl Node {
 }
 
 /// Parses one record. `xml` is the record's full text (declaration and
-/// DOCTYPE included), as the splitter returns it.
+/// DOCTYPE included), as the splitter returns it. Its UTF-8 is validated
+/// once, by quick-xml's reader, which checks every event's bytes.
 pub fn parse_record(xml: &[u8]) -> Result<AppRecord, ParseError> {
-    let fail = |reason: String| ParseError {
-        reason,
-        app_id: None,
-    };
-    let text = std::str::from_utf8(xml)
-        .map_err(|e| fail(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
     if let Some(bad) = forbidden_char(xml) {
-        return Err(fail(bad));
+        return Err(ParseError {
+            reason: bad,
+            app_id: None,
+        });
     }
     let mut p = Extractor::default();
-    match p.run(text) {
+    match p.run(xml) {
         Ok(()) => p.finish(xml.len()),
         Err(reason) => {
-            let app_id = p.fields[Field::AppId as usize].trim();
+            let app_id = p.fields[Field::AppId as usize].as_str().trim();
             Err(ParseError {
                 reason,
                 app_id: (!app_id.is_empty()).then(|| app_id.to_string()),
@@ -159,14 +161,14 @@ pub fn parse_record(xml: &[u8]) -> Result<AppRecord, ParseError> {
 /// CR; U+FFFE and U+FFFF), as a reason. Checked once per record, 64 bytes
 /// at a time so the common case is a vectorised scan.
 fn forbidden_char(xml: &[u8]) -> Option<String> {
+    // A branch-free OR over the chunk, which the compiler vectorises;
+    // 0xEF leads both U+FFFE and U+FFFF.
+    let suspect = |acc: u8, &b: &u8| {
+        let control = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
+        acc | u8::from(control | (b == 0xEF))
+    };
     for (c, chunk) in xml.chunks(64).enumerate() {
-        let mut control = false;
-        let mut ef = false;
-        for &b in chunk {
-            control |= (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
-            ef |= b == 0xEF;
-        }
-        if !(control || ef) {
+        if chunk.iter().fold(0, suspect) == 0 {
             continue;
         }
         for (k, &b) in chunk.iter().enumerate() {
@@ -187,12 +189,46 @@ fn forbidden_char(xml: &[u8]) -> Option<String> {
     None
 }
 
+/// A field's text: most fields are one text event, kept as a slice of
+/// the input; only text in several pieces is copied.
+#[derive(Debug, Default)]
+enum Text<'a> {
+    #[default]
+    Empty,
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl<'a> Text<'a> {
+    fn push(&mut self, s: Cow<'a, str>) {
+        *self = match (std::mem::take(self), s) {
+            (Text::Empty, Cow::Borrowed(b)) => Text::Borrowed(b),
+            (Text::Empty, Cow::Owned(o)) => Text::Owned(o),
+            (Text::Borrowed(a), s) => Text::Owned([a, &s].concat()),
+            (Text::Owned(mut o), s) => {
+                o.push_str(&s);
+                Text::Owned(o)
+            }
+        };
+    }
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Empty => "",
+            Text::Borrowed(s) => s,
+            Text::Owned(s) => s,
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.as_str().is_empty()
+    }
+}
+
 #[derive(Default)]
-struct Extractor {
+struct Extractor<'a> {
     /// Open elements below the root (the root is `Node::Root` at index 0).
     path: Vec<Node>,
     root_seen: bool,
-    fields: [String; N_FIELDS],
+    fields: [Text<'a>; N_FIELDS],
     /// The field text goes to, while inside its element.
     capture: Option<Field>,
     applicants: u32,
@@ -201,15 +237,20 @@ struct Extractor {
     cpcs: u32,
     claims: i64,
     appl_type: Option<String>,
+    /// Scratch space for [`skip_subtree`].
+    skip_stack: Vec<&'a [u8]>,
 }
 
-fn xml_err(r: &Reader<&[u8]>, e: impl std::fmt::Display) -> String {
-    format!("XML error at byte {}: {e}", r.error_position())
+fn xml_err(r: &Reader<&[u8]>, e: quick_xml::Error) -> String {
+    match e {
+        quick_xml::Error::Encoding(_) => format!("invalid UTF-8 at byte {}", r.error_position()),
+        e => format!("XML error at byte {}: {e}", r.error_position()),
+    }
 }
 
-impl Extractor {
-    fn run(&mut self, text: &str) -> Result<(), String> {
-        let mut reader = Reader::from_str(text);
+impl<'a> Extractor<'a> {
+    fn run(&mut self, xml: &'a [u8]) -> Result<(), String> {
+        let mut reader = Reader::from_reader(xml);
         let cfg = reader.config_mut();
         cfg.check_end_names = true;
         cfg.trim_text(false);
@@ -217,7 +258,7 @@ impl Extractor {
             match reader.read_event().map_err(|e| xml_err(&reader, e))? {
                 Event::Start(e) => {
                     if let Step::Skip = self.open(&e, &reader)? {
-                        skip_subtree(&mut reader)?;
+                        skip_subtree(&mut reader, e.name().0.as_bytes(), &mut self.skip_stack)?;
                     }
                 }
                 Event::Empty(e) => {
@@ -226,11 +267,11 @@ impl Extractor {
                     }
                 }
                 Event::End(_) => self.close(),
-                Event::Text(t) => self.push_text(&t),
-                Event::CData(t) => self.push_text(&t),
+                Event::Text(t) => self.push_text(t.into_inner()),
+                Event::CData(t) => self.push_text(t.into_inner()),
                 Event::GeneralRef(r) if self.capture.is_some() => {
                     let c = resolve_ref(&r, &reader)?;
-                    self.push_text(c.encode_utf8(&mut [0; 4]));
+                    self.push_text(Cow::Owned(c.to_string()));
                 }
                 Event::Eof => break,
                 _ => {}
@@ -250,9 +291,9 @@ impl Extractor {
         Ok(())
     }
 
-    fn push_text(&mut self, s: &str) {
+    fn push_text(&mut self, s: Cow<'a, str>) {
         if let Some(f) = self.capture {
-            self.fields[f as usize].push_str(s);
+            self.fields[f as usize].push(s);
         }
     }
 
@@ -278,12 +319,12 @@ impl Extractor {
             Node::Capture(f) => {
                 let buf = &mut self.fields[f as usize];
                 if !buf.is_empty() {
-                    buf.push(' ');
+                    buf.push(Cow::Borrowed(" "));
                 }
                 self.capture = Some(f);
             }
             Node::Inline if name == "p" && self.capture == Some(Field::Abstract) => {
-                self.fields[Field::Abstract as usize].push(' ');
+                self.fields[Field::Abstract as usize].push(Cow::Borrowed(" "));
             }
             _ => {}
         }
@@ -352,7 +393,7 @@ impl Extractor {
         let filing_date = date(Field::FilingDate, "application-reference/document-id/date")?;
         let cpc_main = self.cpc_main();
         let applicant = self.applicant();
-        let take = |s: &mut Extractor, f: Field| collapse_ws(&s.fields[f as usize]);
+        let take = |s: &mut Extractor, f: Field| collapse_ws(s.fields[f as usize].as_str());
         Ok(AppRecord {
             app_id: app_id.clone(),
             pub_number: take(&mut self, Field::PubNumber),
@@ -373,7 +414,7 @@ impl Extractor {
     }
 
     fn get(&self, f: Field) -> &str {
-        &self.fields[f as usize]
+        self.fields[f as usize].as_str()
     }
 
     /// "G06F 16/2455" from the first main CPC entry; None without CPC.
@@ -450,25 +491,31 @@ fn resolve_ref(r: &quick_xml::events::BytesRef, reader: &Reader<&[u8]>) -> Resul
     }
 }
 
-/// Reads past the end of the element just opened, only counting depth
-/// (the reader still checks that end tags match).
-fn skip_subtree(reader: &mut Reader<&[u8]>) -> Result<(), String> {
-    let mut depth = 1usize;
-    loop {
-        match reader.read_event().map_err(|e| xml_err(reader, e))? {
-            Event::Start(_) => depth += 1,
-            Event::End(_) => {
-                depth -= 1;
-                if depth == 0 {
-                    return Ok(());
-                }
-            }
-            // Truncated inside a skipped element: the caller reports the
-            // elements still open.
-            Event::Eof => return Ok(()),
-            _ => {}
+/// Moves the reader past the element just opened without tokenizing its
+/// content (see [`skip_content`]). The reader still reads the end tag
+/// itself, so its own check of end names stays in step.
+fn skip_subtree<'a>(
+    reader: &mut Reader<&'a [u8]>,
+    name: &[u8],
+    stack: &mut Vec<&'a [u8]>,
+) -> Result<(), String> {
+    let base = reader.buffer_position();
+    let rest: &'a [u8] = reader.get_ref();
+    let n = match skip_content(rest, name, stack) {
+        Ok(Skipped::Close(at)) => at,
+        // Truncated inside a skipped element: the caller reports the
+        // elements still open.
+        Ok(Skipped::Eof) => rest.len(),
+        Err((at, why)) if why == "invalid UTF-8" => {
+            return Err(format!("invalid UTF-8 at byte {}", base + at as u64));
         }
-    }
+        Err((at, why)) => return Err(format!("XML error at byte {}: {why}", base + at as u64)),
+    };
+    std::io::BufRead::consume(&mut reader.stream(), n);
+    // The closing end tag (or Eof), read here so the caller's path is
+    // not popped for an element it never pushed.
+    reader.read_event().map_err(|e| xml_err(reader, e))?;
+    Ok(())
 }
 
 /// `YYYYMMDD` → `YYYY-MM-DD`, or None if it is not a calendar date.
@@ -492,9 +539,23 @@ pub fn iso_date(s: &str) -> Option<String> {
         .then(|| format!("{}-{}-{}", &s[0..4], &s[4..6], &s[6..8]))
 }
 
+/// True when `s` has no white space at its ends, none but single spaces
+/// inside: already what [`collapse_ws`] makes of it.
+fn collapsed(s: &str) -> bool {
+    let b = s.as_bytes();
+    let ws = |c: u8| c.is_ascii_whitespace();
+    if b.first().is_some_and(|c| ws(*c)) || b.last().is_some_and(|c| ws(*c)) {
+        return false;
+    }
+    !b.windows(2).any(|w| ws(w[0]) && (w[0] != b' ' || ws(w[1])))
+}
+
 /// Collapses runs of white space to one space and trims the ends, so text
 /// split over lines or around inline markup compares equal everywhere.
 fn collapse_ws(s: &str) -> String {
+    if collapsed(s) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split_ascii_whitespace() {
         if !out.is_empty() {
