@@ -69,42 +69,142 @@ fn run_writes_exports_and_figures_and_plot_redraws_them() {
         "{md}"
     );
     assert!(md.contains("![Speedup vs workers](plots/speedup.png)"));
-    for name in [
-        "speedup",
-        "efficiency",
-        "throughput-vs-batch",
-        "time-breakdown",
-        "timeline",
-        "heatmap",
-    ] {
-        for ext in ["png", "svg"] {
+    for name in FIGURES {
+        for ext in ["png", "svg", "pdf"] {
             let p = out.join("plots").join(format!("{name}.{ext}"));
             assert!(
-                p.metadata().map(|m| m.len() > 5000).unwrap_or(false),
+                p.metadata().map(|m| m.len() > 500).unwrap_or(false),
                 "{} missing or tiny",
                 p.display()
             );
         }
+        let table = csv_rows(&out.join("plots").join(format!("{name}.csv")));
+        assert!(table.len() >= 4, "{name}.csv has {} rows", table.len());
+        check_pdf(&out.join("plots").join(format!("{name}.pdf")), 16.0);
     }
+    figure_csvs_match_the_summary(&out);
     // Only one record count: the volume chart is skipped, and the report says why.
     assert!(!out.join("plots/overhead-vs-volume.png").exists());
     assert!(md.contains("*Overhead vs volume* skipped: the sweep has 1 record count"));
     // The report says every configuration stored the same rows.
     assert!(md.contains("all 40 runs stored the same content"), "{md}");
-    // PNG header: 1200 × 800.
+    // PNG header: 16 cm × 10.67 cm at 200 dpi.
     let png = std::fs::read(out.join("plots/speedup.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
-    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1200);
-    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 800);
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1260);
+    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 840);
 
     std::fs::remove_dir_all(out.join("plots")).unwrap();
     bin()
-        .arg("plot")
+        .args(["plot", "--figure-size", "8.5cm", "--format", "pdf"])
         .arg(&out)
         .assert()
         .success()
         .stdout(predicate::str::contains("figure Speedup vs workers"));
-    assert!(out.join("plots/speedup.png").exists() && out.join("plots/heatmap.svg").exists());
+    for name in FIGURES {
+        check_pdf(&out.join("plots").join(format!("{name}.pdf")), 8.5);
+        assert!(out.join("plots").join(format!("{name}.csv")).exists());
+        assert!(
+            !out.join("plots").join(format!("{name}.png")).exists(),
+            "only PDF was asked for"
+        );
+    }
+    bin()
+        .args(["plot", "--figure-size", "8.5pt"])
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("--figure-size").and(predicate::str::contains("cm or in")),
+        );
+}
+
+const FIGURES: [&str; 6] = [
+    "speedup",
+    "efficiency",
+    "throughput-vs-batch",
+    "time-breakdown",
+    "timeline",
+    "heatmap",
+];
+
+/// A PDF whose page is `width_cm` wide and whose every font is embedded
+/// (what `pdffonts` checks: a FontFile stream per font descriptor).
+fn check_pdf(path: &Path, width_cm: f64) {
+    let pdf = std::fs::read(path).unwrap();
+    assert!(
+        pdf.starts_with(b"%PDF-1."),
+        "{} is not a PDF",
+        path.display()
+    );
+    let text = String::from_utf8_lossy(&pdf);
+    let descriptors = text.matches("/Type /FontDescriptor").count();
+    let embedded = text.matches("/FontFile2").count() + text.matches("/FontFile3").count();
+    assert!(
+        descriptors >= 1 && embedded >= descriptors,
+        "{}: {descriptors} fonts, {embedded} embedded",
+        path.display()
+    );
+    let media = text.split("/MediaBox [").nth(1).expect("a MediaBox");
+    let w: f64 = media
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_end_matches(']')
+        .parse()
+        .unwrap();
+    assert!(
+        (w / 72.0 * 2.54 - width_cm).abs() < 0.05,
+        "{}: page {w} pt wide",
+        path.display()
+    );
+}
+
+/// Every measured point of the line charts' CSVs is a row of summary.csv:
+/// the same x, median and interval, exactly.
+fn figure_csvs_match_the_summary(out: &Path) {
+    let mut rdr = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    // Exactly equal as numbers (the two files may spell 1 as "1" or "1.0").
+    let same = |a: &str, b: &str| a.parse::<f64>().ok() == b.parse::<f64>().ok() && !a.is_empty();
+    let has = |x: (&str, &str), y: &str, lo: &str, hi: &str, cols: [&str; 3]| {
+        rows.iter().any(|r| {
+            same(&r[col(x.0)], x.1)
+                && same(&r[col(cols[0])], y)
+                && (lo.is_empty() || (same(&r[col(cols[1])], lo) && same(&r[col(cols[2])], hi)))
+        })
+    };
+    for (figure, x_col, cols) in [
+        (
+            "throughput-vs-batch",
+            "batch_size",
+            [
+                "records_per_s_median",
+                "records_per_s_ci_low",
+                "records_per_s_ci_high",
+            ],
+        ),
+        (
+            "speedup",
+            "workers",
+            ["speedup", "speedup_ci_low", "speedup_ci_high"],
+        ),
+    ] {
+        let fig = csv_rows(&out.join("plots").join(format!("{figure}.csv")));
+        let measured: Vec<_> = fig
+            .iter()
+            .filter(|r| &r[1] == "measured" && &r[2] != "1")
+            .collect();
+        assert!(!measured.is_empty(), "{figure}.csv has no measured point");
+        for r in measured {
+            assert!(
+                has((x_col, &r[2]), &r[3], &r[4], &r[5], cols),
+                "{figure}.csv row {r:?} is not in summary.csv"
+            );
+        }
+    }
 }
 
 fn journal_records(path: &Path) -> Vec<serde_json::Value> {

@@ -162,6 +162,87 @@ impl Change {
     }
 }
 
+/// One configuration of A against one of B.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConfigChange {
+    pub a_config: String,
+    pub b_config: String,
+    pub change: Change,
+}
+
+/// What two sets of runs have in common and what only one of them has.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunComparison {
+    pub changes: Vec<ConfigChange>,
+    /// Configurations measured in A only, and in B only.
+    pub only_a: Vec<String>,
+    pub only_b: Vec<String>,
+    /// Configurations present in both but without a measured run in one.
+    pub unmeasured: Vec<String>,
+}
+
+/// The wall times of `config`'s successful runs.
+fn times(runs: &[super::RunRecord], config: &str) -> Vec<f64> {
+    runs.iter()
+        .filter(|r| r.config_id == config && !r.failed)
+        .filter_map(|r| r.result.as_ref().map(|x| x.wall_s))
+        .collect()
+}
+
+/// Compares `pairs` of configurations (A's id, B's id): each pair's run
+/// times, B against A.
+pub fn compare_pairs(
+    a: &[super::RunRecord],
+    b: &[super::RunRecord],
+    pairs: &[(String, String)],
+) -> RunComparison {
+    let mut out = RunComparison::default();
+    for (ia, ib) in pairs {
+        let (ta, tb) = (times(a, ia), times(b, ib));
+        if ta.is_empty() || tb.is_empty() {
+            out.unmeasured.push(if ia == ib {
+                ia.clone()
+            } else {
+                format!("{ia} / {ib}")
+            });
+            continue;
+        }
+        out.changes.push(ConfigChange {
+            a_config: ia.clone(),
+            b_config: ib.clone(),
+            change: compare_times(&ta, &tb),
+        });
+    }
+    out
+}
+
+/// Compares every configuration A and B share (by id), in A's order,
+/// and lists those only one of them has.
+pub fn compare_shared(
+    a_ids: &[String],
+    b_ids: &[String],
+    a: &[super::RunRecord],
+    b: &[super::RunRecord],
+) -> RunComparison {
+    let pairs: Vec<(String, String)> = a_ids
+        .iter()
+        .filter(|id| b_ids.contains(id))
+        .map(|id| (id.clone(), id.clone()))
+        .collect();
+    let mut out = compare_pairs(a, b, &pairs);
+    out.only_a = a_ids
+        .iter()
+        .filter(|id| !b_ids.contains(id))
+        .cloned()
+        .collect();
+    out.only_b = b_ids
+        .iter()
+        .filter(|id| !a_ids.contains(id))
+        .cloned()
+        .collect();
+    out
+}
+
 /// One line of a simulated-versus-measured comparison.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Comparison {
@@ -245,6 +326,51 @@ mod tests {
         let c = compare_times(&runs(2.0, 3), &runs(1.0, 3));
         assert!((c.p_value - 0.1).abs() < 1e-12);
         assert_eq!(c.verdict, Verdict::NoDifference);
+    }
+
+    fn record(config: &str, rep: usize, wall_s: f64, failed: bool) -> crate::analysis::RunRecord {
+        let mut r = crate::analysis::summary::tests::run(
+            &crate::analysis::summary::tests::spec(config, 1, config),
+            rep,
+            wall_s,
+            wall_s,
+            0.0,
+        );
+        r.failed = failed;
+        r
+    }
+
+    #[test]
+    fn shared_configurations_are_paired_and_the_rest_listed() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        for k in 0..6 {
+            let f = 1.0 + 0.01 * k as f64;
+            a.push(record("x", k, 2.0 * f, false));
+            b.push(record("x", k, 1.0 * f, false));
+            a.push(record("only-a", k, 1.0, false));
+            b.push(record("only-b", k, 1.0, false));
+            a.push(record("y", k, 1.0, false));
+            b.push(record("y", k, 1.0, true));
+        }
+        let c = compare_shared(
+            &ids(&["x", "only-a", "y"]),
+            &ids(&["y", "x", "only-b"]),
+            &a,
+            &b,
+        );
+        assert_eq!(c.changes.len(), 1);
+        let x = &c.changes[0];
+        assert_eq!(
+            (x.a_config.as_str(), x.change.verdict),
+            ("x", Verdict::Faster)
+        );
+        assert!((x.change.throughput_change_pct - 100.0).abs() < 1e-9);
+        assert_eq!(c.only_a, ["only-a"]);
+        assert_eq!(c.only_b, ["only-b"]);
+        // Every run of y failed in B: listed, never compared.
+        assert_eq!(c.unmeasured, ["y"]);
     }
 
     #[test]

@@ -2,17 +2,19 @@
 //! first (DuckDB allows one database instance per file per process). The
 //! bulk path hands the appender whole columns (an Arrow record batch per
 //! batch, dates as DATE values), DuckDB's own vectorised way in; the
-//! insert path runs a prepared INSERT per row.
+//! insert path runs a prepared INSERT per row (see `insert_row` for why
+//! its parameters are typed the way they are).
 
 use super::{
     BackendOptions, CREATE_INDEX, Connection, Database, IndexPolicy, InsertMethod, ReadBack,
 };
 use crate::data::{AppRecord, Checksum, Quarantined};
 use anyhow::{Context, Result};
+use duckdb::ToSql;
 use duckdb::arrow::array::{ArrayRef, Date32Array, Int64Array, StringArray};
 use duckdb::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use duckdb::arrow::record_batch::RecordBatch;
-use duckdb::params;
+use duckdb::types::Value;
 use parking_lot::Mutex;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -202,6 +204,49 @@ impl DuckConn {
     }
 }
 
+impl DuckConn {
+    /// One prepared INSERT. DuckDB re-binds and re-plans a prepared
+    /// statement whenever a parameter's type differs from the one it was
+    /// prepared with, which cost 3× to 8× per row (bench, issue 9): a date
+    /// string cast in SQL, and a NULL (the C API binds it untyped), both
+    /// did. So dates are bound as DATE values and a missing value is a
+    /// NULL literal in the statement's text: one cached statement per
+    /// pattern of missing values, every parameter always of its column's
+    /// type.
+    fn insert_row(&mut self, r: &AppRecord) -> Result<()> {
+        let opt = [&r.appl_type, &r.cpc_main, &r.applicant];
+        let slot = |o: &Option<String>| if o.is_some() { "?" } else { "NULL" };
+        let sql = format!(
+            "INSERT INTO app_base VALUES (?,?,?,?,?,{},?,{},{},?,?,?,?)",
+            slot(opt[0]),
+            slot(opt[1]),
+            slot(opt[2])
+        );
+        let date = |iso: &str| Value::Date32(epoch_days(iso));
+        let (pub_date, filing_date) = (date(&r.pub_date), date(&r.filing_date));
+        let mut params: Vec<&dyn ToSql> =
+            vec![&r.app_id, &r.pub_number, &r.kind, &pub_date, &filing_date];
+        params.extend(opt[0].as_ref().map(|v| v as &dyn ToSql));
+        params.push(&r.title);
+        params.extend(
+            opt[1..]
+                .iter()
+                .filter_map(|o| o.as_ref().map(|v| v as &dyn ToSql)),
+        );
+        params.extend([
+            &r.inventor_count as &dyn ToSql,
+            &r.claim_count,
+            &r.abstract_text,
+            &r.xml_bytes,
+        ]);
+        self.conn
+            .prepare_cached(&sql)?
+            .execute(params.as_slice())
+            .context("inserting into app_base")?;
+        Ok(())
+    }
+}
+
 impl Connection for DuckConn {
     fn begin(&mut self) -> Result<u64> {
         // DuckDB arbitrates concurrent writers optimistically at commit, so
@@ -218,30 +263,7 @@ impl Connection for DuckConn {
         }
         match self.method {
             InsertMethod::Bulk => self.append("app_base", rows_batch(rows)?),
-            InsertMethod::Insert => {
-                let mut stmt = self.conn.prepare_cached(
-                    "INSERT INTO app_base VALUES (?,?,?,CAST(? AS DATE),CAST(? AS DATE),?,?,?,?,?,?,?,?)",
-                )?;
-                for r in rows {
-                    stmt.execute(params![
-                        r.app_id,
-                        r.pub_number,
-                        r.kind,
-                        r.pub_date,
-                        r.filing_date,
-                        r.appl_type,
-                        r.title,
-                        r.cpc_main,
-                        r.applicant,
-                        r.inventor_count,
-                        r.claim_count,
-                        r.abstract_text,
-                        r.xml_bytes
-                    ])
-                    .context("inserting into app_base")?;
-                }
-                Ok(())
-            }
+            InsertMethod::Insert => rows.iter().try_for_each(|r| self.insert_row(r)),
         }
     }
 

@@ -1,7 +1,7 @@
 //! `ingestlab run` and `ingestlab plot`: sweeps and their figures.
 
 use super::Status;
-use super::values::choice;
+use super::values::{FigureArgs, choice};
 use crate::backend::fault::Fault;
 use crate::experiment::plan::{self, human};
 use crate::experiment::{RunOptions, run_scenario};
@@ -44,12 +44,16 @@ pub struct RunArgs {
     pub force: bool,
     #[arg(long, hide = true, value_parser = choice::<Fault>())]
     pub inject_fault: Option<Fault>,
+    #[command(flatten)]
+    pub figures: FigureArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct PlotArgs {
     /// Results folder (holds results.json).
     pub results: PathBuf,
+    #[command(flatten)]
+    pub figures: FigureArgs,
 }
 
 fn load(a: &RunArgs) -> Result<Scenario> {
@@ -82,6 +86,7 @@ pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
         resume: a.resume,
         fresh: a.fresh,
         overwrite: a.overwrite,
+        figures: a.figures.options(),
         ctx: Ctx {
             fault: a.inject_fault,
             ..ctx.clone()
@@ -206,7 +211,7 @@ pub fn plot(a: &PlotArgs) -> Result<()> {
             dir.join(store::RESULTS).display()
         );
     }
-    report.figures = crate::plot::render_all(&report, dir)?;
+    report.figures = crate::plot::render_all(&report, dir, &a.figures.options())?;
     crate::report::write_all(&report, dir)?;
     print_figures(&report.figures, dir);
     Ok(())

@@ -3,6 +3,7 @@
 //! step per command, as ripgrep does), and results are printed here, never
 //! in the core.
 
+mod compare;
 mod experiment;
 mod generate;
 mod ingest;
@@ -48,6 +49,9 @@ pub enum Command {
     Simulate(tools::SimulateArgs),
     /// Print parse, insert, loader, pipeline and parallel throughput figures.
     Bench(tools::BenchArgs),
+    /// Compare two results folders (or two configurations of one): the
+    /// change in throughput per configuration, its interval and a verdict.
+    Compare(compare::CompareArgs),
 }
 
 /// How a command ended, for the exit code.
@@ -102,5 +106,6 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
         Command::Calibrate(a) => ok(tools::calibrate(&a)),
         Command::Simulate(a) => ok(tools::simulate(&a)),
         Command::Bench(a) => ok(tools::bench(&a)),
+        Command::Compare(a) => ok(compare::compare(&a)),
     }
 }

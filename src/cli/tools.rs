@@ -1,7 +1,7 @@
 //! `fit`, `calibrate`, `simulate` and `bench`.
 
 use super::experiment::print_figures;
-use super::values::{choice, count};
+use super::values::{FigureArgs, choice, count};
 use crate::analysis::fit;
 use crate::bench::{BenchPlan, Section};
 use crate::sim::model::{CostModel, default_path};
@@ -43,6 +43,8 @@ pub struct SimulateArgs {
     /// Results folder (default: the scenario's output with -simulated).
     #[arg(long)]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub figures: FigureArgs,
 }
 
 #[derive(Args, Debug)]
@@ -243,7 +245,7 @@ pub fn simulate(a: &SimulateArgs) -> Result<()> {
         .unwrap_or_else(|| crate::sim::sim_output_dir(&scenario));
     store::claim_folder(&dir, false)?;
     crate::sim::write_timelines(&report, &model, cores, &dir)?;
-    report.figures = crate::plot::render_all(&report, &dir)?;
+    report.figures = crate::plot::render_all(&report, &dir, &a.figures.options())?;
     crate::report::write_all(&report, &dir)?;
     println!(
         "simulated {} runs of '{}' on {cores} core(s): {} events in {:.3} s ({:.1} M events/s)",
@@ -255,7 +257,7 @@ pub fn simulate(a: &SimulateArgs) -> Result<()> {
     );
     let measured_dir = store::output_dir(&scenario.name, scenario.output.as_deref());
     if let Ok(m) = super::experiment::read_report(&measured_dir) {
-        compare_with(&m, &report, machine_cores, &dir)?;
+        compare_with(&m, &report, machine_cores, &dir, &a.figures.options())?;
     }
     print_figures(&report.figures, &dir);
     println!("results in '{}'", dir.display());
@@ -267,6 +269,7 @@ fn compare_with(
     sim: &crate::report::Report,
     machine_cores: usize,
     dir: &Path,
+    figures: &crate::plot::FigureOptions,
 ) -> Result<()> {
     let cmp = crate::sim::compare(&m.summaries, &sim.summaries, machine_cores);
     if cmp.is_empty() {
@@ -290,7 +293,12 @@ fn compare_with(
     }
     match crate::plot::simcompare::prepare(m, sim, &cmp) {
         Ok((chart, caption)) => {
-            crate::plot::draw::save(&chart, &store::plots_dir(dir), "simulated-vs-measured")?;
+            crate::plot::output::save(
+                &chart,
+                &store::plots_dir(dir),
+                "simulated-vs-measured",
+                figures,
+            )?;
             println!("  {caption}");
             store::write_atomic(
                 &dir.join("comparison.json"),

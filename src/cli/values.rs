@@ -47,6 +47,35 @@ pub fn rate(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A figure size: "8.5cm", "16x10cm", "3.35in".
+pub fn figure_size(s: &str) -> Result<crate::plot::FigureSize, String> {
+    s.parse()
+}
+
+/// How figures are written: size and formats (flags shared by `run`,
+/// `plot` and `simulate`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct FigureArgs {
+    /// Figure size on the page, width or width x height, in cm or in:
+    /// 8.5cm (a single column), 16cm (a full text width), 16x10cm, 3.35in.
+    /// Fonts are set in points, so text stays legible at either width.
+    #[arg(long, value_parser = figure_size, default_value = "16cm")]
+    pub figure_size: crate::plot::FigureSize,
+    /// Figure formats, comma-separated: png, svg, pdf (a CSV of the
+    /// plotted numbers is always written beside each figure).
+    #[arg(long = "format", value_delimiter = ',', value_parser = choice::<crate::plot::Format>(), default_value = "png,svg,pdf")]
+    pub formats: Vec<crate::plot::Format>,
+}
+
+impl FigureArgs {
+    pub fn options(&self) -> crate::plot::FigureOptions {
+        crate::plot::FigureOptions {
+            size: self.figure_size,
+            formats: self.formats.clone(),
+        }
+    }
+}
+
 /// `key=value`.
 pub fn pragma(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {

@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub fresh: bool,
     /// Write into a folder that holds files ingestlab did not write.
     pub overwrite: bool,
+    /// How the figures are written.
+    pub figures: crate::plot::FigureOptions,
     pub ctx: Ctx,
 }
 
@@ -87,7 +89,7 @@ pub fn run_scenario(s: &Scenario, opts: &RunOptions) -> Result<Outcome> {
     drop(sweep);
     let mut report = build_report(s, configs, records, false);
     report.partial = interrupted;
-    report.figures = crate::plot::render_all(&report, &dir)?;
+    report.figures = crate::plot::render_all(&report, &dir, &opts.figures)?;
     report::write_all(&report, &dir)?;
     drop(lock);
     Ok(Outcome {

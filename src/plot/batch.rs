@@ -38,12 +38,7 @@ fn lines(series: &[Vec<&ConfigSummary>]) -> Vec<Line> {
                     .iter()
                     .map(|s| {
                         let t = s.records_per_s.expect("measured");
-                        Pt {
-                            x: s.facets.batch_size as f64,
-                            y: t.median,
-                            lo: t.ci.low,
-                            hi: t.ci.high,
-                        }
+                        Pt::with_ci(s.facets.batch_size as f64, t.median, &t.ci)
                     })
                     .collect(),
                 dashed: false,

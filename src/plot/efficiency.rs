@@ -23,23 +23,25 @@ fn lines_of(
         .map(|s| {
             let n = s.workers() as f64;
             let e = 100.0 * s.efficiency.unwrap_or(0.0);
-            let (lo, hi) = match (s.workers(), s.speedup_ci) {
-                (w, Some(i)) if w > 1 => (100.0 * i.low / n, 100.0 * i.high / n),
-                _ => (e, e),
-            };
-            Pt { x: n, y: e, lo, hi }
+            match (s.workers(), s.speedup_ci) {
+                // The interval of S/n is the interval of S over n, at S's level.
+                (w, Some(i)) if w > 1 => {
+                    let scaled = crate::analysis::Interval {
+                        low: 100.0 * i.low / n,
+                        high: 100.0 * i.high / n,
+                        ..i
+                    };
+                    Pt::with_ci(n, e, &scaled)
+                }
+                _ => Pt::exact(n, e),
+            }
         })
         .collect();
     let busy = all
         .iter()
         .map(|s| {
             let b = 100.0 * s.busy_fraction.unwrap_or(0.0);
-            Pt {
-                x: s.workers() as f64,
-                y: b,
-                lo: b,
-                hi: b,
-            }
+            Pt::exact(s.workers() as f64, b)
         })
         .collect();
     [
@@ -89,14 +91,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             lines,
             reference: Some(Line {
                 label: "ideal (100%)".into(),
-                points: (1..=max_w)
-                    .map(|w| Pt {
-                        x: w as f64,
-                        y: 100.0,
-                        lo: 100.0,
-                        hi: 100.0,
-                    })
-                    .collect(),
+                points: (1..=max_w).map(|w| Pt::exact(w as f64, 100.0)).collect(),
                 dashed: true,
                 style: 7,
             }),

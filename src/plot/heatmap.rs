@@ -82,6 +82,7 @@ pub fn prepare(r: &Report) -> Prepared<Heatmap> {
             ),
             x_label: "batch size (records)".into(),
             y_label: "workers".into(),
+            value_label: "throughput, median (records/s)".into(),
             x_ticks: batches.iter().map(|b| b.to_string()).collect(),
             y_ticks: workers.iter().map(|w| w.to_string()).collect(),
             values,

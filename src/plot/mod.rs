@@ -4,13 +4,16 @@
 //! which the report states.
 
 pub mod batch;
+pub mod changes;
 pub mod draw;
 pub mod efficiency;
 pub mod heatmap;
+pub mod output;
 pub mod phases;
 pub mod simcompare;
 pub mod speedup;
 pub mod style;
+mod table;
 pub mod timeline;
 pub mod volume;
 
@@ -26,9 +29,17 @@ use std::path::Path;
 /// data show; or, as the error, why the chart does not fit this sweep.
 pub type Prepared<C> = std::result::Result<(C, String), String>;
 
-/// Renders every chart the data support into `results_dir/plots` (PNG and
-/// SVG) and returns the figure list for the report.
-pub fn render_all(report: &Report, results_dir: &Path) -> Result<Vec<Figure>> {
+pub use output::{FigureOptions, Format};
+pub use style::FigureSize;
+
+/// Renders every chart the data support into `results_dir/plots` (the
+/// formats `opts` asks for, and the CSV of each chart's numbers) and
+/// returns the figure list for the report.
+pub fn render_all(
+    report: &Report,
+    results_dir: &Path,
+    opts: &FigureOptions,
+) -> Result<Vec<Figure>> {
     let dir = results_dir.join("plots");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create '{}'", dir.display()))?;
     let mut figs = Vec::new();
@@ -36,7 +47,7 @@ pub fn render_all(report: &Report, results_dir: &Path) -> Result<Vec<Figure>> {
         ($name:expr, $title:expr, $prep:expr) => {
             figs.push(match $prep {
                 Ok((c, caption)) => {
-                    draw::save(&c, &dir, $name)?;
+                    output::save(&c, &dir, $name, opts)?;
                     Figure {
                         name: $name.into(),
                         title: $title.into(),
@@ -195,12 +206,13 @@ pub(crate) mod testdata {
 #[cfg(test)]
 mod tests {
     use super::draw::{Draw, render_rgb};
-    use super::style::SIZE;
+    use super::style::{FigureSize, Geometry, PNG_DPI};
 
     /// Fraction of non-white pixels and number of distinct colours.
     fn content<C: Draw>(c: &C) -> (f64, usize) {
-        let buf = render_rgb(c).unwrap();
-        assert_eq!(buf.len(), (SIZE.0 * SIZE.1 * 3) as usize);
+        let g = Geometry::new(FigureSize::default(), PNG_DPI);
+        let buf = render_rgb(c, &g).unwrap();
+        assert_eq!(buf.len(), (g.width * g.height * 3) as usize);
         let px: Vec<&[u8]> = buf.chunks(3).collect();
         let ink =
             px.iter().filter(|p| p.iter().any(|&b| b != 255)).count() as f64 / px.len() as f64;

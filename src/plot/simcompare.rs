@@ -17,12 +17,7 @@ fn pair(
     label: String,
     style: usize,
 ) -> Option<[Line; 2]> {
-    let one = Pt {
-        x: 1.0,
-        y: 1.0,
-        lo: 1.0,
-        hi: 1.0,
-    };
+    let one = Pt::exact(1.0, 1.0);
     let (mut m, mut s) = (vec![one], vec![one]);
     for c in members {
         let Some(sim) = simulated.summaries.iter().find(|x| x.id == c.id) else {
@@ -31,19 +26,9 @@ fn pair(
         let y = c.speedup.unwrap_or(0.0);
         let ci = c.speedup_ci.unwrap_or(crate::analysis::Interval::point(y));
         let x = c.workers() as f64;
-        m.push(Pt {
-            x,
-            y,
-            lo: ci.low,
-            hi: ci.high,
-        });
+        m.push(Pt::with_ci(x, y, &ci));
         let ys = sim.speedup.unwrap_or(0.0);
-        s.push(Pt {
-            x,
-            y: ys,
-            lo: ys,
-            hi: ys,
-        });
+        s.push(Pt::exact(x, ys));
     }
     (m.len() > 1).then(|| {
         [

@@ -50,22 +50,13 @@ pub(crate) fn readable<'a>(
     (g, total)
 }
 
-fn point(x: f64, y: f64) -> Pt {
-    Pt { x, y, lo: y, hi: y }
-}
-
 /// A group's measured speedups, from (1, 1).
 fn speedup_line(members: &[&ConfigSummary], label: String, style: usize) -> Line {
-    let mut points = vec![point(1.0, 1.0)];
+    let mut points = vec![Pt::exact(1.0, 1.0)];
     for s in members {
         let y = s.speedup.unwrap_or(0.0);
         let ci = s.speedup_ci.unwrap_or(crate::analysis::Interval::point(y));
-        points.push(Pt {
-            x: s.workers() as f64,
-            y,
-            lo: ci.low,
-            hi: ci.high,
-        });
+        points.push(Pt::with_ci(s.workers() as f64, y, &ci));
     }
     Line {
         label,
@@ -86,7 +77,7 @@ fn fit_line(r: &Report, members: &[&ConfigSummary], style: usize) -> Option<Line
     let points = (0..=40)
         .map(|k| {
             let n = 1.0 + (top - 1.0) * k as f64 / 40.0;
-            point(n, crate::analysis::fit::usl(f.usl_sigma, f.usl_kappa, n))
+            Pt::exact(n, crate::analysis::fit::usl(f.usl_sigma, f.usl_kappa, n))
         })
         .collect();
     Some(Line {
@@ -133,7 +124,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             lines,
             reference: Some(Line {
                 label: "ideal (linear)".into(),
-                points: (1..=max_w).map(|w| point(w as f64, w as f64)).collect(),
+                points: (1..=max_w).map(|w| Pt::exact(w as f64, w as f64)).collect(),
                 dashed: true,
                 style: 7,
             }),
@@ -203,7 +194,7 @@ mod tests {
         let solid: Vec<&Line> = chart.lines.iter().filter(|l| !l.dashed).collect();
         assert_eq!(solid.len(), 4);
         for l in &solid {
-            assert_eq!(l.points[0], point(1.0, 1.0));
+            assert_eq!(l.points[0], Pt::exact(1.0, 1.0));
             assert_eq!(
                 l.points.iter().map(|p| p.x).collect::<Vec<_>>(),
                 vec![1.0, 2.0, 4.0]

@@ -40,12 +40,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
                 .map(|s| {
                     let y = s.speedup.unwrap_or(0.0);
                     let i = s.speedup_ci.unwrap_or(crate::analysis::Interval::point(y));
-                    Pt {
-                        x: s.facets.records as f64,
-                        y,
-                        lo: i.low,
-                        hi: i.high,
-                    }
+                    Pt::with_ci(s.facets.records as f64, y, &i)
                 })
                 .collect(),
             dashed: false,
@@ -53,12 +48,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         });
     }
     let (lo, hi) = (counts[0] as f64, counts[counts.len() - 1] as f64);
-    let one = |x| Pt {
-        x,
-        y: 1.0,
-        lo: 1.0,
-        hi: 1.0,
-    };
+    let one = |x| Pt::exact(x, 1.0);
     let intervals: Vec<_> = series
         .iter()
         .flatten()

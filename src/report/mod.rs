@@ -3,6 +3,7 @@
 //! the [`Exporter`] trait, every file written atomically (temporary file,
 //! then rename) so a crash never leaves half a summary.
 
+pub mod comparison;
 pub mod environment;
 pub mod json;
 pub mod markdown;
