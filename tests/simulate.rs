@@ -88,4 +88,37 @@ fn calibrate_then_simulate_a_scenario() {
         summary.lines().any(|l| l.contains("/w16,")),
         "16 workers simulated"
     );
+    // --validate measures what is missing (4 workers, oversubscribed),
+    // reuses the rest, and reports the error of every configuration.
+    bin()
+        .arg("simulate")
+        .arg(&s)
+        .args([
+            "--set",
+            "sweep.workers=[1,2,4]",
+            "--validate",
+            "--format",
+            "png",
+            "--model",
+        ])
+        .arg(&model)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("4 run(s) reused, 2 run")
+                .and(predicate::str::contains("every configuration")),
+        );
+    let errors = csv_lines(&sim.join("sim-errors.csv"));
+    assert_eq!(errors.len(), 1 + 3, "{errors:?}");
+    assert!(errors.iter().any(|l| l.contains("/w4,4,")), "{errors:?}");
+    let md = std::fs::read_to_string(sim.join("report.md")).unwrap();
+    assert!(md.contains("## Simulated vs measured") && md.contains("median absolute error"));
+}
+
+fn csv_lines(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
 }

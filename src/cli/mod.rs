@@ -93,7 +93,10 @@ fn install_interrupt_handler(ctx: &Ctx) {
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<Status> {
     let ctx = Ctx::default();
-    if matches!(cli.command, Command::Ingest(_) | Command::Run(_)) {
+    if matches!(
+        cli.command,
+        Command::Ingest(_) | Command::Run(_) | Command::Simulate(_)
+    ) {
         install_interrupt_handler(&ctx);
     }
     let ok = |r: Result<()>| r.map(|_| Status::Ok);
@@ -104,7 +107,7 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
         Command::Plot(a) => ok(experiment::plot(&a)),
         Command::Fit(a) => ok(tools::fit_csv(&a)),
         Command::Calibrate(a) => ok(tools::calibrate(&a)),
-        Command::Simulate(a) => ok(tools::simulate(&a)),
+        Command::Simulate(a) => ok(tools::simulate(&a, &ctx)),
         Command::Bench(a) => ok(tools::bench(&a)),
         Command::Compare(a) => ok(compare::compare(&a)),
     }

@@ -43,6 +43,11 @@ pub struct SimulateArgs {
     /// Results folder (default: the scenario's output with -simulated).
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Run the scenario for real first (reusing the finished runs in its
+    /// results folder), then simulate it and report the simulator's error
+    /// on every configuration.
+    #[arg(long, conflicts_with = "cores")]
+    pub validate: bool,
     #[command(flatten)]
     pub figures: FigureArgs,
 }
@@ -215,6 +220,15 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
             w.connect_s * 1e3
         );
     }
+    for engine in crate::backend::Engine::ALL {
+        if let Some(w) = m.writes.iter().find(|w| w.engine == engine) {
+            println!(
+                "{engine} real ingest adds {:.2} µs per record (reading, the duplicate rule) and {:.2} ms per connection (schema, final commit, checkpoint)",
+                w.per_record_s * 1e6,
+                w.per_connection_s * 1e3
+            );
+        }
+    }
     println!("saved to '{}'", path.display());
     Ok(())
 }
@@ -233,9 +247,12 @@ fn model(a: &SimulateArgs) -> Result<CostModel> {
     Ok(m)
 }
 
-pub fn simulate(a: &SimulateArgs) -> Result<()> {
+pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     let scenario = crate::scenario::load(&a.scenario, &a.sets)?;
     let model = model(a)?;
+    if a.validate {
+        measure_for_validation(&scenario, a, ctx)?;
+    }
     let machine_cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let cores = a.cores.unwrap_or(machine_cores);
     let (mut report, stats) = crate::sim::simulate_scenario(&scenario, &model, cores)?;
@@ -256,28 +273,65 @@ pub fn simulate(a: &SimulateArgs) -> Result<()> {
         stats.events as f64 / stats.seconds.max(1e-9) / 1e6
     );
     let measured_dir = store::output_dir(&scenario.name, scenario.output.as_deref());
+    // Measured runs on this machine say something about other core counts
+    // only where the cores were never the limit.
+    let max_workers = if cores == machine_cores {
+        usize::MAX
+    } else {
+        machine_cores.min(cores)
+    };
     if let Ok(m) = super::experiment::read_report(&measured_dir) {
-        compare_with(&m, &report, machine_cores, &dir, &a.figures.options())?;
+        compare_with(&m, &report, max_workers, &dir, &a.figures.options())?;
     }
     print_figures(&report.figures, &dir);
     println!("results in '{}'", dir.display());
     Ok(())
 }
 
+/// The real runs `--validate` compares with: the scenario's sweep, run (or
+/// resumed) in its own results folder exactly as `ingestlab run` would.
+fn measure_for_validation(
+    s: &crate::scenario::Scenario,
+    a: &SimulateArgs,
+    ctx: &crate::run::Ctx,
+) -> Result<()> {
+    let dir = store::output_dir(&s.name, s.output.as_deref());
+    let opts = crate::experiment::RunOptions {
+        resume: dir.join(store::JOURNAL).exists(),
+        figures: a.figures.options(),
+        ctx: ctx.clone(),
+        ..Default::default()
+    };
+    println!("measuring '{}' for real in '{}'...", s.name, dir.display());
+    let out = crate::experiment::run_scenario(s, &opts)?;
+    anyhow::ensure!(
+        !out.interrupted,
+        "interrupted: the finished runs are kept in '{}'",
+        out.dir.display()
+    );
+    println!("measured: {} run(s) reused, {} run", out.reused, out.ran);
+    Ok(())
+}
+
 fn compare_with(
     m: &crate::report::Report,
     sim: &crate::report::Report,
-    machine_cores: usize,
+    max_workers: usize,
     dir: &Path,
     figures: &crate::plot::FigureOptions,
 ) -> Result<()> {
-    let cmp = crate::sim::compare(&m.summaries, &sim.summaries, machine_cores);
+    let cmp = crate::sim::compare(&m.summaries, &sim.summaries, max_workers);
     if cmp.is_empty() {
         return Ok(());
     }
-    println!(
-        "simulated vs measured median wall time (configurations with ≤ {machine_cores} workers):"
-    );
+    crate::report::write_sim_errors(&cmp, dir)?;
+    if max_workers == usize::MAX {
+        println!("simulated vs measured median wall time, every configuration:");
+    } else {
+        println!(
+            "simulated vs measured median wall time (configurations with ≤ {max_workers} workers):"
+        );
+    }
     println!(
         "  {:<60} {:>10} {:>10} {:>8}",
         "configuration", "measured", "simulated", "error"

@@ -66,14 +66,11 @@ pub fn prepare(
     if lines.is_empty() || errors.is_empty() {
         return Err("no configuration was both measured and simulated".into());
     }
-    let abs: Vec<f64> = errors.iter().map(|e| e.error.abs()).collect();
-    let worst = errors
-        .iter()
-        .max_by(|a, b| a.error.abs().total_cmp(&b.error.abs()))
-        .expect("non-empty");
+    let (median_error, worst) =
+        crate::report::sim_errors::error_summary(errors).expect("non-empty");
     let caption = format!(
         "Median absolute error of the simulated median wall time: {:.0}% over {} configurations; the worst is {:+.0}% ({}).",
-        100.0 * crate::analysis::stats::median(&abs),
+        100.0 * median_error,
         errors.len(),
         100.0 * worst.error,
         worst.config_id

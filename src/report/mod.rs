@@ -8,6 +8,7 @@ pub mod environment;
 pub mod json;
 pub mod markdown;
 pub mod runs_csv;
+pub mod sim_errors;
 pub mod summary_csv;
 
 use crate::analysis::summary::{ContentCheck, content_checks};
@@ -17,6 +18,7 @@ use anyhow::Result;
 use std::path::Path;
 
 pub use environment::Environment;
+pub use sim_errors::write_sim_errors;
 
 /// Everything an exporter or chart reads about one experiment.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -183,7 +183,9 @@ impl Sim<'_> {
             let u: f64 = self.rng.random::<f64>() * (p.noise.len() - 1) as f64;
             let k = (u.floor() as usize).min(p.noise.len() - 2);
             let noise = p.noise[k] + (p.noise[k + 1] - p.noise[k]) * (u - k as f64);
-            total += (p.base_s + p.per_kb_s * kb) * noise + self.cfg.record_work_s;
+            total += (p.base_s + p.per_kb_s * kb) * noise
+                + self.write.per_record_s
+                + self.cfg.record_work_s;
         }
         total
     }
@@ -246,7 +248,7 @@ impl Sim<'_> {
         let connect = if self.cfg.lock == LockModel::SingleWriter && self.pooled() {
             0.0
         } else {
-            self.write.connect_s
+            self.write.connect_s + self.write.per_connection_s
         };
         self.record(e, Phase::Overhead, None, t, t + connect);
         self.at(t + connect, e, Stage::NextBatch);
@@ -699,6 +701,37 @@ mod tests {
         assert!((r.wall_s - expect).abs() < 1e-9, "{} vs {expect}", r.wall_s);
         assert!(r.simulated && r.verification.passed);
         assert_eq!(r.workers[0].batches, 10);
+    }
+
+    #[test]
+    fn read_and_connection_costs_add_where_they_are_paid() {
+        let mut model = test_model();
+        for w in &mut model.writes {
+            w.per_record_s = 5e-6;
+            w.per_connection_s = 2e-3;
+        }
+        let sizes = [2.0];
+        let data = SimData {
+            records: 1000,
+            sizes_kb: &sizes,
+            bad_fraction: 0.0,
+        };
+        let wall = |c: RunConfig, cores| {
+            simulate(&c, &data, &model, cores, 1)
+                .unwrap()
+                .0
+                .result
+                .wall_s
+        };
+        // One worker: every record's read cost and one connection's, serially.
+        let one = wall(cfg(1, LockModel::Native, Engine::Duckdb), 2);
+        let expect = 1000.0 * (20e-6 + 5e-6) + 10.0 * (1e-3 + 100.0 * 20e-6) + 1e-4 + 2e-3;
+        assert!((one - expect).abs() < 1e-9, "{one} vs {expect}");
+        // Two DuckDB workers on two cores (factor 1.3 when both write):
+        // the connections open in parallel, so the fixed cost is paid once
+        // on the critical path, and the reads split between the workers.
+        let two = wall(cfg(2, LockModel::Native, Engine::Duckdb), 2);
+        assert!(two > 2e-3 + 500.0 * 25e-6 && two < one, "{two}");
     }
 
     #[test]

@@ -28,6 +28,15 @@ pub struct WriteCost {
     pub second_writer_factor: f64,
     /// Opening one connection.
     pub connect_s: f64,
+    /// What a real ingest pays per record beyond parsing it in memory:
+    /// reading it from the file, the duplicate rule, the row's allocation.
+    /// Fitted from real sequential runs (`calibrate`); 0 in older models.
+    #[serde(default)]
+    pub per_record_s: f64,
+    /// What each worker's connection pays beyond opening it: the schema
+    /// check, the final commit, SQLite's WAL checkpoint on close.
+    #[serde(default)]
+    pub per_connection_s: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -104,6 +113,8 @@ pub(crate) fn test_model() -> CostModel {
                     per_row_s: 20e-6,
                     second_writer_factor: if engine == Engine::Duckdb { 1.3 } else { 2.0 },
                     connect_s: 1e-4,
+                    per_record_s: 0.0,
+                    per_connection_s: 0.0,
                 })
             })
             .collect(),
