@@ -122,3 +122,49 @@ fn csv_lines(path: &std::path::Path) -> Vec<String> {
         .map(String::from)
         .collect()
 }
+
+/// The README's what-if: the shipped seed-note figures, answered in well
+/// under a second, naming the fitted parameters, the fit and what lies
+/// beyond the data.
+#[test]
+fn whatif_answers_from_the_thesis_figures() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/thesis-measurements.toml");
+    bin()
+        .arg("whatif")
+        .arg(&example)
+        .args([
+            "--ask",
+            "workers=2,batch=10000",
+            "--ask",
+            "workers=4,batch=10000",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("insert per row α")
+                .and(predicate::str::contains("work per record w"))
+                .and(predicate::str::contains("1 degree(s) of freedom"))
+                .and(predicate::str::contains("workers outside the measured 4–4"))
+                .and(predicate::str::contains("Student's t = 12.7"))
+                .and(predicate::str::contains("Measure one more worker count")),
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("m.csv");
+    std::fs::write(&bad, "workers,batch_size,records,wall_s\n4,10000,717000,\n").unwrap();
+    bin()
+        .arg("whatif")
+        .arg(&bad)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "measurement 1: needs wall_s, insert_s or both",
+        ));
+    bin()
+        .arg("whatif")
+        .arg(&example)
+        .args(["--ask", "workers=2"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--ask").and(predicate::str::contains("batch")));
+}

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod fit;
 pub mod stats;
 pub mod summary;
+pub mod whatif;
 
 pub use stats::{Interval, Stats};
 pub use summary::{ConfigSummary, RunRecord, summarize};

@@ -9,6 +9,7 @@ mod generate;
 mod ingest;
 mod tools;
 mod values;
+mod whatif;
 
 use crate::run::Ctx;
 use anyhow::Result;
@@ -52,6 +53,12 @@ pub enum Command {
     /// Compare two results folders (or two configurations of one): the
     /// change in throughput per configuration, its interval and a verdict.
     Compare(compare::CompareArgs),
+    /// Fit a cost model to your own pipeline's timings (CSV or TOML:
+    /// workers, batch size, records, wall and insert time) and predict the
+    /// configurations you did not run, with intervals and what lies beyond
+    /// the data.
+    #[command(name = "whatif")]
+    WhatIf(whatif::WhatIfArgs),
 }
 
 /// How a command ended, for the exit code.
@@ -110,5 +117,6 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
         Command::Simulate(a) => ok(tools::simulate(&a, &ctx)),
         Command::Bench(a) => ok(tools::bench(&a)),
         Command::Compare(a) => ok(compare::compare(&a)),
+        Command::WhatIf(a) => ok(whatif::whatif(&a)),
     }
 }

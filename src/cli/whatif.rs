@@ -1,0 +1,340 @@
+//! `ingestlab whatif`: a cost model fitted to a user's own timings (a CSV
+//! or TOML file), asked about configurations they did not run.
+
+use super::values::choice;
+use crate::analysis::whatif::{
+    self, LEVEL, Measurement, PARAMS, Prediction, Query, WhatIf, Writes,
+};
+use crate::run::Preset;
+use anyhow::{Context, Result, anyhow};
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct WhatIfArgs {
+    /// Your measurements: a CSV with columns workers, batch_size, records,
+    /// wall_s, insert_s (either time may be empty; '#' starts a comment),
+    /// or a TOML file with [[measurement]] tables of the same fields and
+    /// optional `cores` and `overhead`. See examples/thesis-measurements.toml.
+    pub measurements: PathBuf,
+    /// Cores of the machine that measured (default: the file's `cores`,
+    /// else one per worker of the largest worker count, an assumption the
+    /// output names).
+    #[arg(long, value_parser = super::values::count)]
+    pub cores: Option<usize>,
+    /// The pool's fixed costs (start-up, shutdown) to assume (default: the
+    /// file's `overhead`, else none).
+    #[arg(long, value_parser = choice::<Preset>())]
+    pub overhead: Option<Preset>,
+    /// A configuration to predict, as workers=N,batch=B[,records=R][,cores=C]
+    /// (repeatable; records and cores default to the measured ones).
+    /// Default: 1, 2, 4 and 8 workers at every measured batch size.
+    #[arg(long = "ask", value_parser = parse_ask)]
+    pub asks: Vec<Ask>,
+}
+
+/// A `--ask` before the measured defaults fill in what it leaves out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ask {
+    workers: usize,
+    batch_size: u64,
+    records: Option<u64>,
+    cores: Option<usize>,
+}
+
+fn parse_ask(s: &str) -> Result<Ask, String> {
+    let mut ask = Ask {
+        workers: 0,
+        batch_size: 0,
+        records: None,
+        cores: None,
+    };
+    for part in s.split(',') {
+        let (k, v) = part.split_once('=').ok_or_else(|| {
+            format!("'{part}' is not key=value (keys: workers, batch, records, cores)")
+        })?;
+        let n: u64 = v
+            .trim()
+            .replace('_', "")
+            .parse()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| format!("{k}: '{v}' is not a whole number of at least 1"))?;
+        match k.trim() {
+            "workers" => ask.workers = n as usize,
+            "batch" | "batch_size" => ask.batch_size = n,
+            "records" => ask.records = Some(n),
+            "cores" => ask.cores = Some(n as usize),
+            other => {
+                return Err(format!(
+                    "unknown key '{other}' (keys: workers, batch, records, cores)"
+                ));
+            }
+        }
+    }
+    if ask.workers == 0 || ask.batch_size == 0 {
+        return Err("needs at least workers=N,batch=B".into());
+    }
+    Ok(ask)
+}
+
+/// A TOML measurements file.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    cores: Option<usize>,
+    overhead: Option<Preset>,
+    measurement: Vec<Measurement>,
+}
+
+fn read(path: &Path) -> Result<File> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read measurements '{}'", path.display()))?;
+    if path.extension().is_some_and(|e| e == "toml") {
+        return toml::from_str(&text).map_err(|e| anyhow!("'{}': {e}", path.display()));
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rdr.headers()?.clone();
+    let measurement = rdr
+        .deserialize()
+        .map(|r| r.map_err(|e| csv_error(path, &headers, &e)))
+        .collect::<Result<Vec<Measurement>>>()?;
+    Ok(File {
+        cores: None,
+        overhead: None,
+        measurement,
+    })
+}
+
+/// "'file' line 3, batch_size: invalid digit found in string (columns: …)".
+fn csv_error(path: &Path, headers: &csv::StringRecord, e: &csv::Error) -> anyhow::Error {
+    let line = e
+        .position()
+        .map_or(String::new(), |p| format!(" line {}", p.line()));
+    let detail = match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => {
+            let field = err
+                .field()
+                .and_then(|i| headers.get(i as usize))
+                .unwrap_or("a field");
+            format!("{field}: {}", err.kind())
+        }
+        _ => e.to_string(),
+    };
+    anyhow!(
+        "'{}'{line}, {detail} (columns: workers, batch_size, records, wall_s, insert_s)",
+        path.display()
+    )
+}
+
+pub fn whatif(a: &WhatIfArgs) -> Result<()> {
+    let file = read(&a.measurements)?;
+    let data = &file.measurement;
+    let max_workers = data.iter().map(|m| m.workers).max().unwrap_or(1);
+    let (cores, assumed) = match a.cores.or(file.cores) {
+        Some(c) => (c, false),
+        None => (max_workers, true),
+    };
+    let preset = a.overhead.or(file.overhead).unwrap_or(Preset::None);
+    let overhead = preset.resolve(&Default::default());
+    let fits = Writes::ALL
+        .iter()
+        .map(|&w| whatif::fit(data, w, cores, &overhead))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow!("'{}': {e}", a.measurements.display()))?;
+    println!(
+        "{} measurement(s) from '{}'; measured on {cores} core(s){}; pool costs: {preset} ({:.2} s at {max_workers} workers)\n",
+        data.len(),
+        a.measurements.display(),
+        if assumed {
+            " (assumed: one per worker; pass --cores)"
+        } else {
+            ""
+        },
+        overhead.fixed_s(max_workers)
+    );
+    for f in &fits {
+        print_fit(f);
+    }
+    let queries = queries(&a.asks, data, cores);
+    print_predictions(&fits, &queries);
+    print_limits(&fits, &queries, assumed);
+    Ok(())
+}
+
+fn queries(asks: &[Ask], data: &[Measurement], cores: usize) -> Vec<Query> {
+    let records = data.iter().map(|m| m.records).max().unwrap_or(1);
+    if asks.is_empty() {
+        let mut batches: Vec<u64> = data.iter().map(|m| m.batch_size).collect();
+        batches.sort_unstable();
+        batches.dedup();
+        return batches
+            .iter()
+            .flat_map(|&b| {
+                [1, 2, 4, 8].map(|n| Query {
+                    workers: n,
+                    batch_size: b,
+                    records,
+                    cores,
+                })
+            })
+            .collect();
+    }
+    asks.iter()
+        .map(|a| Query {
+            workers: a.workers,
+            batch_size: a.batch_size,
+            records: a.records.unwrap_or(records),
+            cores: a.cores.unwrap_or(cores),
+        })
+        .collect()
+}
+
+fn print_fit(f: &WhatIf) {
+    println!("Model: {}", f.writes.describe());
+    let units = [(1e6, "µs"), (1e9, "ns"), (1e3, "ms")];
+    for (i, name) in PARAMS.iter().enumerate() {
+        let (scale, unit) = units[i];
+        let value = f.theta[i] * scale;
+        let interval = match (f.fitted[i], f.theta_half) {
+            (false, _) => "not fitted: one batch size".to_string(),
+            (true, Some(h)) => format!(
+                "{:.0}% CI {:.4}–{:.4} {unit}",
+                100.0 * LEVEL,
+                value - h[i] * scale,
+                value + h[i] * scale
+            ),
+            (true, None) => "no interval: as many parameters as measurements".into(),
+        };
+        println!("  {name:<28} {value:>12.4} {unit}  ({interval})");
+    }
+    let res: Vec<String> = f
+        .residuals
+        .iter()
+        .map(|(row, kind, r)| format!("row {} {kind} {:+.1}%", row + 1, 100.0 * r))
+        .collect();
+    let rms =
+        (f.residuals.iter().map(|r| r.2 * r.2).sum::<f64>() / f.residuals.len() as f64).sqrt();
+    println!(
+        "  fit: {} degree(s) of freedom; model − measured: {}; RMS {:.1}%\n",
+        f.dof,
+        res.join(", "),
+        100.0 * rms
+    );
+}
+
+fn cell(p: &Prediction) -> String {
+    match p.wall_interval {
+        Some((lo, hi)) => format!("{:>8.1} s [{:.0}–{:.0}]", p.wall_s, lo, hi),
+        None => format!("{:>8.1} s", p.wall_s),
+    }
+}
+
+fn print_predictions(fits: &[WhatIf], queries: &[Query]) {
+    println!(
+        "Predicted wall time ({:.0}% prediction interval for one run):",
+        100.0 * LEVEL
+    );
+    println!(
+        "  {:>7} {:>7} {:>9} {:>5}  {:<28} {:<28} beyond the data",
+        "workers", "batch", "records", "cores", "serialized writes", "parallel writes"
+    );
+    for q in queries {
+        let ps: Vec<Prediction> = fits.iter().map(|f| f.predict(q)).collect();
+        println!(
+            "  {:>7} {:>7} {:>9} {:>5}  {:<28} {:<28} {}",
+            q.workers,
+            q.batch_size,
+            q.records,
+            q.cores,
+            cell(&ps[0]),
+            cell(&ps[1]),
+            if ps[0].extrapolations.is_empty() {
+                "-".to_string()
+            } else {
+                ps[0].extrapolations.join("; ")
+            }
+        );
+    }
+}
+
+/// What the measurements cannot decide, in words.
+fn print_limits(fits: &[WhatIf], queries: &[Query], cores_assumed: bool) {
+    println!();
+    let disagree = queries
+        .iter()
+        .map(|q| (q, fits[0].predict(q).wall_s, fits[1].predict(q).wall_s))
+        .max_by(|a, b| (a.1 - a.2).abs().total_cmp(&(b.1 - b.2).abs()));
+    if let Some((q, s, p)) = disagree.filter(|d| (d.1 - d.2).abs() > 0.05 * d.1.min(d.2)) {
+        println!(
+            "The two models fit these measurements alike but disagree by up to {:.0}% ({} worker(s), batch {}: {s:.0} s serialized, {p:.0} s parallel): the data do not show how writes share the database. Measure one more worker count to decide.",
+            100.0 * (s - p).abs() / s.min(p),
+            q.workers,
+            q.batch_size
+        );
+    }
+    match fits[0].dof {
+        0 => println!(
+            "No interval: the measurements leave no degree of freedom; every figure above is a point estimate."
+        ),
+        d @ 1..=4 => println!(
+            "With {d} degree(s) of freedom the {:.0}% intervals use Student's t = {:.1}: they show how little these measurements pin down, not a range a new run would fall in.",
+            100.0 * LEVEL,
+            fits[0].t_quantile()
+        ),
+        _ => {}
+    }
+    if cores_assumed {
+        println!(
+            "The cores of the measuring machine were assumed; with fewer cores than workers the per-record work does not spread, and the predictions change."
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asks_parse_with_defaults_and_errors_name_the_keys() {
+        let a = parse_ask("workers=2,batch=10_000").unwrap();
+        assert_eq!(
+            (a.workers, a.batch_size, a.records, a.cores),
+            (2, 10_000, None, None)
+        );
+        let a = parse_ask("workers=8, batch=10000, cores=8, records=1000").unwrap();
+        assert_eq!((a.cores, a.records), (Some(8), Some(1000)));
+        assert!(parse_ask("workers=2").unwrap_err().contains("batch"));
+        assert!(
+            parse_ask("threads=2,batch=1")
+                .unwrap_err()
+                .contains("keys: workers")
+        );
+        assert!(
+            parse_ask("workers=0,batch=1")
+                .unwrap_err()
+                .contains("at least 1")
+        );
+    }
+
+    #[test]
+    fn csv_and_toml_read_the_same_measurements() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("m.csv");
+        std::fs::write(&csv, "# mine\nworkers,batch_size,records,wall_s,insert_s\n4,10000,717000,1005.85,406\n4,20000,717000,,496\n").unwrap();
+        let toml = dir.path().join("m.toml");
+        std::fs::write(&toml, "[[measurement]]\nworkers = 4\nbatch_size = 10000\nrecords = 717000\nwall_s = 1005.85\ninsert_s = 406\n[[measurement]]\nworkers = 4\nbatch_size = 20000\nrecords = 717000\ninsert_s = 496\n").unwrap();
+        let (a, b) = (read(&csv).unwrap(), read(&toml).unwrap());
+        assert_eq!(a.measurement, b.measurement);
+        assert_eq!(a.measurement[1].wall_s, None);
+        std::fs::write(&csv, "workers,batch_size,records,wall_s\n4,x,1,2\n").unwrap();
+        let e = read(&csv).unwrap_err().to_string();
+        assert!(
+            e.contains("m.csv' line 2, batch_size: invalid digit"),
+            "{e}"
+        );
+    }
+}
