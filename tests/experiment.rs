@@ -398,3 +398,82 @@ fn plot_on_an_empty_or_broken_folder_is_a_clear_error() {
             .and(predicate::str::contains("panicked").not()),
     );
 }
+
+/// `compare`: a folder against an identical copy finds no difference; against
+/// the same sweep with 0.5 ms of work per record added, every configuration
+/// is slower; the exports and the chart are written where asked.
+#[test]
+fn compare_finds_no_difference_in_a_copy_and_the_slowdown_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "repetitions = 5\nwarmup = 0\n[data]\nrecords = [300]\n[sweep]\nworkers = [1, 2]\nbatch_sizes = [50]\n";
+    let s = scenario(dir.path(), body);
+    bin()
+        .arg("run")
+        .arg(&s)
+        .args(["--format", "png"])
+        .assert()
+        .success();
+    let (a, copy, slow) = (
+        dir.path().join("out"),
+        dir.path().join("copy"),
+        dir.path().join("slow"),
+    );
+    std::fs::create_dir(&copy).unwrap();
+    for f in [
+        "results.json",
+        "runs.jsonl",
+        "summary.csv",
+        "runs.csv",
+        "report.md",
+    ] {
+        std::fs::copy(a.join(f), copy.join(f)).unwrap();
+    }
+    let out = bin().arg("compare").arg(&a).arg(&copy).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let verdicts = text
+        .lines()
+        .filter(|l| l.ends_with("no difference detected"));
+    assert_eq!(verdicts.count(), 2, "{text}");
+    let table = csv_rows(&copy.join("compare/comparison.csv"));
+    assert_eq!(table.len(), 2);
+    assert!(
+        table
+            .iter()
+            .all(|r| &r[6] == "1" && &r[13] == "no difference detected"),
+        "{table:?}"
+    );
+    assert!(copy.join("compare/comparison.md").exists());
+    assert!(copy.join("compare/plots/comparison.png").exists());
+
+    bin()
+        .arg("run")
+        .arg(&s)
+        .args(["--output"])
+        .arg(&slow)
+        .args(["--set", "sweep.record_work_ms=0.5", "--format", "png"])
+        .assert()
+        .success();
+    let report = dir.path().join("a-vs-slow");
+    bin()
+        .arg("compare")
+        .arg(&a)
+        .arg(&slow)
+        .arg("--output")
+        .arg(&report)
+        .args(["--format", "svg"])
+        .assert()
+        .success();
+    let table = csv_rows(&report.join("comparison.csv"));
+    assert!(table.iter().all(|r| &r[13] == "slower"), "{table:?}");
+    assert!(
+        report.join("plots/comparison.svg").exists()
+            && !report.join("plots/comparison.png").exists()
+    );
+
+    bin()
+        .arg("compare")
+        .arg(&a)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("give a second results folder"));
+}
