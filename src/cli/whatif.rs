@@ -214,7 +214,11 @@ fn print_fit(f: &WhatIf) {
     let res: Vec<String> = f
         .residuals
         .iter()
-        .map(|(row, kind, r)| format!("row {} {kind} {:+.1}%", row + 1, 100.0 * r))
+        // A residual that rounds to zero prints as +0.0%, never -0.0%.
+        .map(|(row, kind, r)| {
+            let pct = if r.abs() < 5e-4 { 0.0 } else { 100.0 * r };
+            format!("row {} {kind} {pct:+.1}%", row + 1)
+        })
         .collect();
     let rms =
         (f.residuals.iter().map(|r| r.2 * r.2).sum::<f64>() / f.residuals.len() as f64).sqrt();
@@ -281,7 +285,7 @@ fn print_limits(fits: &[WhatIf], queries: &[Query], cores_assumed: bool) {
             "No interval: the measurements leave no degree of freedom; every figure above is a point estimate."
         ),
         d @ 1..=4 => println!(
-            "With {d} degree(s) of freedom the {:.0}% intervals use Student's t = {:.1}: they show how little these measurements pin down, not a range a new run would fall in.",
+            "With {d} degree(s) of freedom the {:.0}% intervals use Student's t = {:.1}: that width is all these few measurements can support.",
             100.0 * LEVEL,
             fits[0].t_quantile()
         ),

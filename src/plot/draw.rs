@@ -138,6 +138,8 @@ pub struct LegendItem {
     pub colour: RGBColor,
     pub dashed: bool,
     pub boxed: bool,
+    /// The series style whose marker the key shows (measured lines).
+    pub marker: Option<usize>,
 }
 
 /// Width of `text` in `style`, in output units.
@@ -303,7 +305,11 @@ fn legend_key<DB: DrawingBackend>(
         return Ok(());
     }
     area.draw(&PathElement::new(vec![(x0, mid), (x1, mid)], stroke))
-        .map_err(err)
+        .map_err(err)?;
+    match it.marker {
+        Some(style) => marker_at(area, g, ((x0 + x1) / 2, mid), style),
+        None => Ok(()),
+    }
 }
 
 /// Draws legend entries in the layout's columns, labels wrapped, then an
@@ -390,6 +396,7 @@ pub(crate) fn boxed_legend<DB: DrawingBackend>(
             colour: *c,
             dashed: false,
             boxed: true,
+            marker: None,
         })
         .collect();
     with_legend(&body, g, &items, None)
@@ -565,6 +572,7 @@ impl LineChart {
             colour: BLACK,
             dashed: true,
             boxed: false,
+            marker: None,
         });
         let lines = self
             .lines
@@ -575,6 +583,7 @@ impl LineChart {
                 colour: colour(l.style),
                 dashed: l.dashed,
                 boxed: false,
+                marker: (!l.dashed).then_some(l.style),
             });
         reference.chain(lines).collect()
     }
@@ -678,19 +687,21 @@ fn draw_line<DB: DrawingBackend>(
             .draw_series(LineSeries::new(pts.clone(), style))
             .map_err(err)?;
     }
-    let cap = g.upx(5.0);
-    chart
-        .draw_series(l.points.iter().filter(|p| p.hi > p.lo).map(|p| {
-            ErrorBar::new_vertical(
-                fx(p.x),
-                p.lo,
-                p.y,
-                p.hi,
-                c.stroke_width(g.upx(0.9).max(1)),
-                cap,
-            )
-        }))
-        .map_err(err)?;
+    // Error bars drawn by hand: plotters' ErrorBar also rings every
+    // median with a circle, which hid the series' marker shapes.
+    let half = g.px(2.5);
+    let bar = c.stroke_width(g.upx(0.9).max(1));
+    for p in l.points.iter().filter(|p| p.hi > p.lo) {
+        let x = fx(p.x);
+        chart
+            .draw_series([PathElement::new(vec![(x, p.lo), (x, p.hi)], bar)])
+            .map_err(err)?;
+        chart
+            .draw_series([p.lo, p.hi].map(|y| {
+                EmptyElement::at((x, y)) + PathElement::new(vec![(-half, 0), (half, 0)], bar)
+            }))
+            .map_err(err)?;
+    }
     if !l.dashed {
         draw_markers(chart, g, &pts, l.style)?;
     }
@@ -703,34 +714,34 @@ fn draw_markers<DB: DrawingBackend>(
     pts: &[(f64, f64)],
     style: usize,
 ) -> Result<()> {
+    let area = chart.plotting_area();
+    pts.iter().try_for_each(|p| marker_at(area, g, *p, style))
+}
+
+/// Series `style`'s marker centred on `p`, in the area's own coordinates
+/// (data on a chart, pixels in the legend), so the legend shows exactly the
+/// shape the plot does: the only cue that survives grey-scale print.
+fn marker_at<DB: DrawingBackend, CT: CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    g: &Geometry,
+    p: CT::From,
+    style: usize,
+) -> Result<()> {
     let c = colour(style);
     let f = c.filled();
     let r = g.px(2.6);
+    let at = EmptyElement::at(p);
     match marker(style) {
-        Marker::Circle => chart
-            .draw_series(pts.iter().map(|p| Circle::new(*p, r, f)))
-            .map(|_| ()),
-        Marker::Triangle => chart
-            .draw_series(pts.iter().map(|p| TriangleMarker::new(*p, r + r / 3, f)))
-            .map(|_| ()),
-        Marker::Square => chart
-            .draw_series(
-                pts.iter()
-                    .map(|p| EmptyElement::at(*p) + Rectangle::new([(-r, -r), (r, r)], f)),
-            )
-            .map(|_| ()),
-        Marker::Cross => chart
-            .draw_series(
-                pts.iter()
-                    .map(|p| Cross::new(*p, r, c.stroke_width(g.upx(1.2).max(1)))),
-            )
-            .map(|_| ()),
-        Marker::Diamond => chart
-            .draw_series(pts.iter().map(|p| {
-                let d = r + r / 4;
-                EmptyElement::at(*p) + Polygon::new(vec![(0, -d), (d, 0), (0, d), (-d, 0)], f)
-            }))
-            .map(|_| ()),
+        Marker::Circle => area.draw(&(at + Circle::new((0, 0), r, f))),
+        Marker::Triangle => area.draw(&(at + TriangleMarker::new((0, 0), r + r / 3, f))),
+        Marker::Square => area.draw(&(at + Rectangle::new([(-r, -r), (r, r)], f))),
+        Marker::Cross => {
+            area.draw(&(at + Cross::new((0, 0), r, c.stroke_width(g.upx(1.2).max(1)))))
+        }
+        Marker::Diamond => {
+            let d = r + r / 4;
+            area.draw(&(at + Polygon::new(vec![(0, -d), (d, 0), (0, d), (-d, 0)], f)))
+        }
     }
     .map_err(err)
 }

@@ -176,7 +176,7 @@ fn caption(groups: &[(&ConfigSummary, Vec<&ConfigSummary>)], total: usize) -> St
     };
     if total > groups.len() {
         c += &format!(
-            " {} of {total} curves shown (the largest data set).",
+            " {} of {total} curves shown (of the largest data set, in sweep order); summary.csv holds them all.",
             groups.len()
         );
     }
