@@ -160,8 +160,9 @@ fn write(
         comparison::markdown(cmp, &an, &bn, label).as_bytes(),
     )?;
     store::write_atomic(&out.join("comparison.csv"), &comparison::csv(cmp)?)?;
+    let (a_short, b_short) = short_names(a, b);
     let chart = ChangeChart {
-        title: format!("Throughput of B ({bn}) against A ({an})"),
+        title: format!("Throughput of B ({b_short}) against A ({a_short})"),
         rows: cmp
             .changes
             .iter()
@@ -183,4 +184,31 @@ fn write(
     std::fs::create_dir_all(&dir)?;
     crate::plot::output::save(&chart, &dir, "comparison", &args.figures.options())?;
     Ok(())
+}
+
+/// The folders' own names for a figure title ("qs-b", "qs"), or their
+/// paths as given where the names alone would read the same.
+fn short_names(a: &Path, b: &Path) -> (String, String) {
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    match (name(a), name(b)) {
+        (Some(x), Some(y)) if x != y => (x, y),
+        _ => (a.display().to_string(), b.display().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_names;
+    use std::path::Path;
+
+    #[test]
+    fn titles_use_folder_names_unless_they_would_read_the_same() {
+        let (a, b) = short_names(Path::new("results/quickstart"), Path::new("/tmp/qs-b"));
+        assert_eq!((a.as_str(), b.as_str()), ("quickstart", "qs-b"));
+        let (a, b) = short_names(Path::new("old/quickstart"), Path::new("new/quickstart"));
+        assert_eq!(
+            (a.as_str(), b.as_str()),
+            ("old/quickstart", "new/quickstart")
+        );
+    }
 }
