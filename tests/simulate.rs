@@ -113,6 +113,25 @@ fn calibrate_then_simulate_a_scenario() {
     assert!(errors.iter().any(|l| l.contains("/w4,4,")), "{errors:?}");
     let md = std::fs::read_to_string(sim.join("report.md")).unwrap();
     assert!(md.contains("## Simulated vs measured") && md.contains("median absolute error"));
+    // Without --model, --validate calibrates first and keeps that model
+    // beside the errors; the user's default model is not touched.
+    let cache = dir.path().join("cache");
+    bin()
+        .env("XDG_CACHE_HOME", &cache)
+        .arg("simulate")
+        .arg(&s)
+        .args([
+            "--set",
+            "sweep.workers=[1,2,4]",
+            "--validate",
+            "--format",
+            "png",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("6 run(s) reused, 0 run"));
+    assert!(sim.join("calibration.json").exists());
+    assert!(!cache.join("ingestlab/calibration.json").exists());
 }
 
 fn csv_lines(path: &std::path::Path) -> Vec<String> {

@@ -45,7 +45,8 @@ pub struct SimulateArgs {
     pub output: Option<PathBuf>,
     /// Run the scenario for real first (reusing the finished runs in its
     /// results folder), then simulate it and report the simulator's error
-    /// on every configuration.
+    /// on every configuration. Without --model it calibrates first and
+    /// saves that model as calibration.json beside the errors.
     #[arg(long, conflicts_with = "cores")]
     pub validate: bool,
     #[command(flatten)]
@@ -249,7 +250,17 @@ fn model(a: &SimulateArgs) -> Result<CostModel> {
 
 pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     let scenario = crate::scenario::load(&a.scenario, &a.sets)?;
-    let model = model(a)?;
+    // --validate without --model calibrates first, so that the model and
+    // the runs it is judged against are measured minutes apart (this
+    // machine's speed drifts); that model is saved beside the errors and
+    // the default one is left alone.
+    let fresh_model = a.validate && a.model.is_none();
+    let model = if fresh_model {
+        println!("calibrating this machine for the validation...");
+        crate::sim::calibrate::calibrate(4000)?
+    } else {
+        model(a)?
+    };
     if a.validate {
         measure_for_validation(&scenario, a, ctx)?;
     }
@@ -264,6 +275,9 @@ pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     crate::sim::write_timelines(&report, &model, cores, &dir)?;
     report.figures = crate::plot::render_all(&report, &dir, &a.figures.options())?;
     crate::report::write_all(&report, &dir)?;
+    if fresh_model {
+        model.save(&dir.join("calibration.json"))?;
+    }
     println!(
         "simulated {} runs of '{}' on {cores} core(s): {} events in {:.3} s ({:.1} M events/s)",
         stats.runs,
