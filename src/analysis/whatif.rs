@@ -354,18 +354,15 @@ impl WhatIf {
             )
         };
         let (wlo, whi) = range(&|m| m.workers as u64);
-        if (q.workers as u64) < wlo
-            || (q.workers as u64) > whi
-            || (wlo == whi && q.workers as u64 != wlo)
-        {
+        if !(wlo..=whi).contains(&(q.workers as u64)) {
             out.push(format!("workers outside the measured {wlo}–{whi}: how time scales with workers is the model's assumption, not measured"));
         }
         let (blo, bhi) = range(&|m| m.batch_size);
-        if q.batch_size < blo || q.batch_size > bhi {
+        if !(blo..=bhi).contains(&q.batch_size) {
             out.push(format!("batch size outside the measured {blo}–{bhi}"));
         }
         let (rlo, rhi) = range(&|m| m.records);
-        if q.records < rlo || q.records > rhi {
+        if !(rlo..=rhi).contains(&q.records) {
             out.push(format!("records outside the measured {rlo}–{rhi}"));
         }
         if q.cores != self.cores {
