@@ -21,7 +21,7 @@ pub struct FitArgs {
 #[derive(Args, Debug)]
 pub struct CalibrateArgs {
     /// Records to measure on.
-    #[arg(long, default_value_t = 4000, value_parser = count, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = crate::sim::calibrate::DEFAULT_RECORDS as usize, value_parser = count, allow_hyphen_values = true)]
     pub records: usize,
     /// Where to save the cost model (default: ~/.cache/ingestlab/calibration.json).
     #[arg(long)]
@@ -243,7 +243,7 @@ fn model(a: &SimulateArgs) -> Result<CostModel> {
         "no cost model at '{}': calibrating first (ingestlab calibrate)",
         path.display()
     );
-    let m = crate::sim::calibrate::calibrate(4000)?;
+    let m = crate::sim::calibrate::calibrate(crate::sim::calibrate::DEFAULT_RECORDS)?;
     m.save(&path)?;
     Ok(m)
 }
@@ -257,7 +257,7 @@ pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     let fresh_model = a.validate && a.model.is_none();
     let model = if fresh_model {
         println!("calibrating this machine for the validation...");
-        crate::sim::calibrate::calibrate(4000)?
+        crate::sim::calibrate::calibrate(crate::sim::calibrate::DEFAULT_RECORDS)?
     } else {
         model(a)?
     };

@@ -195,9 +195,12 @@ fn run_costs(dir: &Path, engine: Engine, partial: &CostModel) -> Result<(f64, f6
             walls.push(out.result.wall_s);
             backend::remove_db_files(&db)?;
         }
-        let mut g = Generator::new(opts);
-        let sizes: Vec<f64> = std::iter::from_fn(|| g.next_record())
-            .map(|r| r.xml.len() as f64 / 1024.0)
+        // The sizes the simulator draws from: the very records just run.
+        let sizes: Vec<f64> = input
+            .index
+            .spans
+            .iter()
+            .map(|s| s.len as f64 / 1024.0)
             .collect();
         let data = SimData {
             records,
@@ -211,6 +214,9 @@ fn run_costs(dir: &Path, engine: Engine, partial: &CostModel) -> Result<(f64, f6
     let (fixed, per_record) = linear_fit(&xs, &ys);
     Ok((fixed.max(0.0), per_record.max(0.0)))
 }
+
+/// Records `calibrate` measures on unless told otherwise.
+pub const DEFAULT_RECORDS: u64 = 4000;
 
 /// Measures the cost model on `records` generated records.
 pub fn calibrate(records: u64) -> Result<CostModel> {
