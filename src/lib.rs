@@ -6,8 +6,8 @@
 //! `scenario` (sweeps, facets) → `analysis` (statistics, speedup, fits,
 //! comparisons) → `report` (exports) → `plot` (figures); `experiment`
 //! runs sweeps, `sim` simulates them, `bench` measures throughput, and
-//! `cli` (the only user of clap) sits on top. `choice`, `engine_build` and
-//! `store` are leaves any layer may use. ARCHITECTURE.md has the map.
+//! `cli` (the only user of clap) sits on top. `choice`, `engine_build`,
+//! `machine`, `refused` and `store` are leaves any layer may use. ARCHITECTURE.md has the map.
 
 pub mod analysis;
 pub mod backend;
@@ -17,7 +17,9 @@ pub mod cli;
 pub mod data;
 pub mod engine_build;
 pub mod experiment;
+pub mod machine;
 pub mod plot;
+pub mod refused;
 pub mod report;
 pub mod run;
 pub mod scenario;

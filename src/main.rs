@@ -1,5 +1,7 @@
 //! The ingestlab binary: parse arguments, dispatch, print the error chain
-//! once and exit with 0 (done), 1 (failed) or 130 (interrupted).
+//! once and exit with 0 (done), 1 (failed), 2 (refused or bad usage), 3 (a
+//! verification failed) or 130 (interrupted); `ingestlab::refused` holds
+//! the contract.
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -10,7 +12,7 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status.exit_code()),
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            ExitCode::from(ingestlab::refused::exit_code(&e))
         }
     }
 }

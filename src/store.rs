@@ -44,6 +44,12 @@ pub fn timeline_file(dir: &Path, config_id: &str) -> PathBuf {
         .join(format!("{}.json", config_id.replace('/', "_")))
 }
 
+/// The server wait-event samples of a configuration's timeline run.
+pub fn waits_file(dir: &Path, config_id: &str) -> PathBuf {
+    dir.join("timelines")
+        .join(format!("{}.waits.json", config_id.replace('/', "_")))
+}
+
 /// Writes `bytes` to a temporary file beside `path`, then renames it over
 /// `path`, so readers see the old file or the new one, never half of one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -60,9 +66,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// True when `dir` is a results folder ingestlab wrote.
+/// True when `dir` is a results folder ingestlab wrote: it carries
+/// ingestlab's marker (a `results.json` or `runs.jsonl` alone proves
+/// nothing: a user may have files of those names).
 pub fn is_ours(dir: &Path) -> bool {
-    dir.join(MARKER).exists() || dir.join(JOURNAL).exists() || dir.join(RESULTS).exists()
+    dir.join(MARKER).is_file()
 }
 
 /// Makes `dir` a results folder: creates it, or accepts it when it is
@@ -78,7 +86,7 @@ pub fn claim_folder(dir: &Path, overwrite: bool) -> Result<()> {
             .next()
             .is_none();
         if !empty && !is_ours(dir) && !overwrite {
-            bail!(
+            crate::refused::refuse!(
                 "'{}' already holds files ingestlab did not write; choose another results folder (--output), or pass --overwrite to write into it",
                 dir.display()
             );
@@ -92,6 +100,12 @@ pub fn claim_folder(dir: &Path, overwrite: bool) -> Result<()> {
 
 /// Makes `dir` a results folder only where it already is one (for `plot`).
 pub fn require_ours(dir: &Path) -> Result<()> {
+    if !is_ours(dir) {
+        bail!(
+            "'{}' does not carry ingestlab's marker ({MARKER}) and so holds no {RESULTS} of ingestlab's: is it a folder written by `ingestlab run`?",
+            dir.display()
+        );
+    }
     if !dir.join(RESULTS).exists() && !dir.join(JOURNAL).exists() {
         bail!(
             "'{}' holds neither {RESULTS} nor {JOURNAL}: is it a folder written by `ingestlab run`?",
@@ -101,56 +115,69 @@ pub fn require_ours(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The advisory lock of a results folder, released when dropped.
+/// The lock of a results folder, released when dropped: an exclusive
+/// `flock` on the lock file, which the kernel releases when the process
+/// ends however it ends, so a lock can never outlive its holder and two
+/// processes can never both take over a stale one. The file holds the
+/// holder's pid, for messages only.
 #[derive(Debug)]
 pub struct FolderLock {
     path: PathBuf,
-    /// Set when a stale lock of a dead process was taken over.
+    /// Open for as long as the lock is held (closing it releases it).
+    _file: std::fs::File,
+    /// Set when the file was left by a process that no longer held it (its
+    /// pid, 0 when unreadable).
     pub took_over_from: Option<u32>,
 }
 
 impl FolderLock {
-    /// Takes the lock of `dir`; refuses while a live process holds it, and
-    /// takes over the lock of a process that no longer exists.
+    /// Takes the lock of `dir`; refuses while another process holds it.
     pub fn acquire(dir: &Path) -> Result<FolderLock> {
+        use std::io::{Read, Seek};
+        use std::os::unix::fs::MetadataExt;
+        use std::os::unix::io::AsRawFd;
         let path = dir.join(LOCK);
-        let mut took_over_from = None;
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
+        // A holder removes the file when it lets go; a file opened just
+        // before that removal is locked in vain, so check that the locked
+        // file is still the one at `path`, and start again if not.
+        for _ in 0..100 {
+            let mut f = std::fs::OpenOptions::new()
+                .read(true)
                 .write(true)
-                .create_new(true)
+                .create(true)
+                .truncate(false)
                 .open(&path)
-            {
-                Ok(mut f) => {
-                    writeln!(f, "{}", std::process::id())
-                        .with_context(|| format!("writing '{}'", path.display()))?;
-                    return Ok(FolderLock {
-                        path,
-                        took_over_from,
-                    });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(&path)
-                        .ok()
-                        .and_then(|s| s.trim().parse::<u32>().ok());
-                    match holder {
-                        Some(pid) if alive(pid) => bail!(
-                            "another ingestlab process (pid {pid}) is writing '{}'; wait for it to finish, or stop it (its lock is '{}')",
-                            dir.display(),
-                            path.display()
-                        ),
-                        _ => {
-                            took_over_from = Some(holder.unwrap_or(0));
-                            std::fs::remove_file(&path).with_context(|| {
-                                format!("cannot remove the stale lock '{}'", path.display())
-                            })?;
-                        }
-                    }
-                }
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot create '{}'", path.display()));
-                }
+                .with_context(|| format!("cannot create '{}'", path.display()))?;
+            // SAFETY: flock on a descriptor this File owns.
+            let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            if r != 0 {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                crate::refused::refuse!(
+                    "another ingestlab process (pid {}) is writing '{}'; wait for it to finish, or stop it (its lock is '{}')",
+                    holder.trim(),
+                    dir.display(),
+                    path.display()
+                );
             }
+            let same = std::fs::metadata(&path)
+                .ok()
+                .zip(f.metadata().ok())
+                .is_some_and(|(a, b)| a.ino() == b.ino() && a.dev() == b.dev());
+            if !same {
+                continue;
+            }
+            let mut old = String::new();
+            let _ = f.read_to_string(&mut old);
+            let took_over_from = (!old.trim().is_empty()).then(|| old.trim().parse().unwrap_or(0));
+            f.set_len(0)?;
+            f.rewind()?;
+            writeln!(f, "{}", std::process::id())
+                .with_context(|| format!("writing '{}'", path.display()))?;
+            return Ok(FolderLock {
+                path,
+                _file: f,
+                took_over_from,
+            });
         }
         bail!("could not take the lock '{}'", path.display())
     }
@@ -158,8 +185,48 @@ impl FolderLock {
 
 impl Drop for FolderLock {
     fn drop(&mut self) {
+        // Removed while still locked; the lock itself goes with the file
+        // descriptor right after.
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// The name of ingestlab's temporary folders: `ingestlab-<pid>-…`, so a
+/// later start can tell whether the process that made one is gone.
+const WORK_PREFIX: &str = "ingestlab-";
+
+/// A temporary folder for generated data and databases, removed when
+/// dropped, and named after this process in case it is killed first.
+pub fn work_dir() -> Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix(&format!("{WORK_PREFIX}{}-", std::process::id()))
+        .tempdir()
+        .context("creating a temporary folder for data and databases")
+}
+
+/// Removes the temporary folders of ingestlab processes that no longer
+/// exist (left by `kill -9` or a crash) from `tmp`; returns them.
+pub fn remove_stale_work_dirs(tmp: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return vec![];
+    };
+    let mut removed = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(WORK_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let path = e.path();
+        let owned_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if owned_dir && !alive(pid) && std::fs::remove_dir_all(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
 }
 
 /// True when a process with this pid exists (signal 0 checks, sends none).
@@ -184,10 +251,59 @@ mod tests {
         assert!(e.contains(&format!("pid {}", std::process::id())), "{e}");
         drop(a);
         assert!(!dir.path().join(LOCK).exists());
-        // A lock left by a process that is gone.
+        // A lock file left by a process that is gone (or by any process
+        // that does not hold it): taken over.
         std::fs::write(dir.path().join(LOCK), "999999999\n").unwrap();
         let b = FolderLock::acquire(dir.path()).unwrap();
         assert_eq!(b.took_over_from, Some(999_999_999));
+    }
+
+    #[test]
+    fn many_threads_racing_for_a_stale_lock_take_it_one_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(LOCK), "999999999\n").unwrap();
+        let holders = std::sync::atomic::AtomicUsize::new(0);
+        let most = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..50 {
+                        if let Ok(l) = FolderLock::acquire(dir.path()) {
+                            let n = holders.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                            most.fetch_max(n, std::sync::atomic::Ordering::SeqCst);
+                            std::thread::yield_now();
+                            holders.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                            drop(l);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn temporary_folders_of_dead_processes_are_removed_and_live_ones_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dead = tmp.path().join("ingestlab-999999999-abc");
+        let live = tmp
+            .path()
+            .join(format!("ingestlab-{}-abc", std::process::id()));
+        let other = tmp.path().join("ingestlab-notes");
+        for d in [&dead, &live, &other] {
+            std::fs::create_dir_all(d.join("x")).unwrap();
+        }
+        assert_eq!(remove_stale_work_dirs(tmp.path()), vec![dead.clone()]);
+        assert!(!dead.exists() && live.exists() && other.exists());
+    }
+
+    #[test]
+    fn a_users_results_json_does_not_make_a_folder_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(RESULTS), "{\"mine\":1}").unwrap();
+        assert!(!is_ours(dir.path()));
+        let e = claim_folder(dir.path(), false).unwrap_err().to_string();
+        assert!(e.contains("did not write"), "{e}");
     }
 
     #[test]

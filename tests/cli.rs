@@ -211,8 +211,8 @@ fn bad_input_gets_a_clear_error() {
         "--batch-size <BATCH_SIZE>': must be at least 1, got 0",
     );
     fails_with(
-        &["ingest", "--input", good, "--backend", "postgres"],
-        "invalid value 'postgres'",
+        &["ingest", "--input", good, "--backend", "oracle"],
+        "invalid value 'oracle'",
     );
     fails_with(
         &["ingest", "--input", good, "--overhead", "java"],

@@ -393,6 +393,7 @@ fn plot_on_an_empty_or_broken_folder_is_a_clear_error() {
         predicate::str::contains("results.json").and(predicate::str::contains("ingestlab run")),
     );
     std::fs::write(dir.path().join("results.json"), "{\"scenario\": {}}").unwrap();
+    std::fs::write(dir.path().join(".ingestlab"), "ingestlab results folder\n").unwrap();
     bin().arg("plot").arg(dir.path()).assert().failure().stderr(
         predicate::str::contains("not a complete ingestlab results file")
             .and(predicate::str::contains("panicked").not()),
@@ -420,6 +421,7 @@ fn compare_finds_no_difference_in_a_copy_and_the_slowdown_it_is_given() {
     );
     std::fs::create_dir(&copy).unwrap();
     for f in [
+        ".ingestlab",
         "results.json",
         "runs.jsonl",
         "summary.csv",
@@ -439,7 +441,7 @@ fn compare_finds_no_difference_in_a_copy_and_the_slowdown_it_is_given() {
     assert!(
         table
             .iter()
-            .all(|r| &r[6] == "1" && &r[13] == "no difference detected"),
+            .all(|r| &r[8] == "1" && &r[15] == "no difference detected"),
         "{table:?}"
     );
     assert!(copy.join("compare/comparison.md").exists());
@@ -463,8 +465,23 @@ fn compare_finds_no_difference_in_a_copy_and_the_slowdown_it_is_given() {
         .args(["--format", "svg"])
         .assert()
         .success();
+    // Paired despite the changed setting (the ids differ by /k0.5/): the
+    // sequential run is slower in wall time; the 2-worker run is slower in
+    // wall time too, while relative to its own sequential run (the
+    // verdict's basis across sweeps) the work parallelises.
     let table = csv_rows(&report.join("comparison.csv"));
-    assert!(table.iter().all(|r| &r[13] == "slower"), "{table:?}");
+    assert_eq!(table.len(), 2, "{table:?}");
+    assert!(table[1][1].contains("/k0.5/"), "{table:?}");
+    assert!(
+        table.iter().all(|r| r[7].parse::<f64>().unwrap() > 1.05),
+        "{table:?}"
+    );
+    assert_eq!(
+        (&table[0][6], &table[0][15]),
+        ("wall", "slower"),
+        "{table:?}"
+    );
+    assert_eq!(&table[1][6], "relative", "{table:?}");
     assert!(
         report.join("plots/comparison.svg").exists()
             && !report.join("plots/comparison.png").exists()

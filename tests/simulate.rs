@@ -76,9 +76,11 @@ fn calibrate_then_simulate_a_scenario() {
             predicate::str::contains("events/s")
                 .and(predicate::str::contains("simulated vs measured")),
         );
-    let sim = dir.path().join("measured-simulated");
+    // Another core count than the machine's is another folder.
+    let sim = dir.path().join("measured-simulated-16cores");
     let md = std::fs::read_to_string(sim.join("report.md")).unwrap();
     assert!(md.starts_with("# sim (simulated)"), "{md}");
+    assert!(md.contains("for **16 core(s)**"), "{md}");
     assert!(
         sim.join("plots/speedup.png").exists()
             && sim.join("plots/simulated-vs-measured.png").exists()
@@ -108,6 +110,8 @@ fn calibrate_then_simulate_a_scenario() {
             predicate::str::contains("4 run(s) reused, 2 run")
                 .and(predicate::str::contains("every configuration")),
         );
+    // This machine's core count: the folder without a core suffix.
+    let sim = dir.path().join("measured-simulated");
     let errors = csv_lines(&sim.join("sim-errors.csv"));
     assert_eq!(errors.len(), 1 + 3, "{errors:?}");
     assert!(errors.iter().any(|l| l.contains("/w4,4,")), "{errors:?}");

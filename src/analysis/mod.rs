@@ -4,7 +4,10 @@
 //! runs.
 
 pub mod compare;
+pub mod drift;
 pub mod fit;
+pub mod paired;
+pub mod precision;
 pub mod stats;
 pub mod summary;
 pub mod whatif;

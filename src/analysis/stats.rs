@@ -40,6 +40,8 @@ choice! {
         Range = "range",
         /// Mann–Whitney / Hodges–Lehmann interval of a ratio.
         MannWhitney = "mann-whitney",
+        /// Wilcoxon signed-rank (Walsh-average) interval of a paired ratio.
+        Wilcoxon = "wilcoxon-signed-rank",
         /// A single value: no interval.
         Point = "point",
     }

@@ -11,7 +11,9 @@
 //! "Where the time goes" is the breakdown of one real run, the one with the
 //! median wall time, with the single writer's time beside the workers'.
 
+use super::paired;
 use super::stats::{self, Interval, Stats, median};
+use crate::machine::MachineSample;
 use crate::run::RunConfig;
 use crate::run::result::{PhaseTimes, RunResult};
 use crate::scenario::{ConfigSpec, DataKey, Facets};
@@ -32,6 +34,13 @@ pub struct RunRecord {
     pub data: Option<DataKey>,
     #[serde(default)]
     pub run: Option<RunConfig>,
+    /// When the run started, seconds since the Unix epoch (for the drift
+    /// figure; absent in simulated runs).
+    #[serde(default)]
+    pub started_unix_s: Option<f64>,
+    /// The machine's state during the run (absent in simulated runs).
+    #[serde(default)]
+    pub machine: Option<MachineSample>,
 }
 
 impl RunRecord {
@@ -100,6 +109,14 @@ pub struct ConfigSummary {
     pub records_per_s: Option<Stats>,
     pub speedup: Option<f64>,
     pub speedup_ci: Option<Interval>,
+    /// True when the speedup pairs T1 and Tn measured in the same round
+    /// (Hodges–Lehmann estimate, Wilcoxon interval); false when it is the
+    /// ratio of medians measured apart (Mann–Whitney interval).
+    #[serde(default)]
+    pub speedup_paired: bool,
+    /// Runs taken while the machine was busy or stolen from (flagged, kept).
+    #[serde(default)]
+    pub flagged_runs: usize,
     pub efficiency: Option<f64>,
     /// Median over runs of sum of per-batch times / (wall × workers).
     pub busy_fraction: Option<f64>,
@@ -139,16 +156,27 @@ fn median_run<'a>(ok: &[(usize, &'a RunResult)]) -> Option<(usize, &'a RunResult
 }
 
 /// Summaries of every configuration, in the order given, plus warnings.
-pub fn summarize(configs: &[ConfigSpec], runs: &[RunRecord]) -> (Vec<ConfigSummary>, Vec<String>) {
+/// With `paired`, runs of the same repetition number were measured in the
+/// same round and speedups pair them.
+pub fn summarize(
+    configs: &[ConfigSpec],
+    runs: &[RunRecord],
+    paired: bool,
+) -> (Vec<ConfigSummary>, Vec<String>) {
     let mut warnings = Vec::new();
     let summaries = configs
         .iter()
-        .map(|c| summarize_one(c, runs, &mut warnings))
+        .map(|c| summarize_one(c, runs, paired, &mut warnings))
         .collect();
     (summaries, warnings)
 }
 
-fn summarize_one(c: &ConfigSpec, runs: &[RunRecord], warnings: &mut Vec<String>) -> ConfigSummary {
+fn summarize_one(
+    c: &ConfigSpec,
+    runs: &[RunRecord],
+    paired: bool,
+    warnings: &mut Vec<String>,
+) -> ConfigSummary {
     let mine = runs.iter().filter(|r| r.config_id == c.id).count();
     let failed = runs
         .iter()
@@ -164,7 +192,15 @@ fn summarize_one(c: &ConfigSpec, runs: &[RunRecord], warnings: &mut Vec<String>)
     let wall: Vec<f64> = ok.iter().map(|r| r.1.wall_s).collect();
     let rate: Vec<f64> = ok.iter().map(|r| r.1.records_per_s).collect();
     let outlier_reps = outliers(&ok, &wall, &c.id, warnings);
-    let (speedup, speedup_ci) = speedup(c, runs, &wall);
+    let (speedup, speedup_ci) = if paired {
+        paired_speedup(c, runs, &ok)
+    } else {
+        speedup(c, runs, &wall)
+    };
+    let flagged_runs = runs
+        .iter()
+        .filter(|r| r.config_id == c.id && r.machine.is_some_and(|m| m.flag().is_some()))
+        .count();
     let efficiency = speedup.map(|s| s / c.run.workers as f64);
     let busy_fraction = (!ok.is_empty())
         .then(|| median(&ok.iter().map(|r| r.1.busy_fraction()).collect::<Vec<_>>()));
@@ -197,6 +233,8 @@ fn summarize_one(c: &ConfigSpec, runs: &[RunRecord], warnings: &mut Vec<String>)
         records_per_s: (!rate.is_empty()).then(|| stats::describe(&rate)),
         speedup,
         speedup_ci,
+        speedup_paired: paired && c.id != c.baseline,
+        flagged_runs,
         efficiency,
         busy_fraction,
         busy_flag,
@@ -238,6 +276,35 @@ fn speedup(c: &ConfigSpec, runs: &[RunRecord], wall: &[f64]) -> (Option<f64>, Op
     }
     let s = median(&base) / median(wall);
     (Some(s), Some(stats::ratio_interval(&base, wall)))
+}
+
+/// T1(r) / Tn(r) over the rounds r where both runs succeeded: the
+/// Hodges–Lehmann estimate and the Wilcoxon interval (`analysis::paired`).
+fn paired_speedup(
+    c: &ConfigSpec,
+    runs: &[RunRecord],
+    ok: &[(usize, &RunResult)],
+) -> (Option<f64>, Option<Interval>) {
+    if ok.is_empty() {
+        return (None, None);
+    }
+    if c.id == c.baseline {
+        return (Some(1.0), Some(Interval::point(1.0)));
+    }
+    let base = ok_runs(runs, &c.baseline);
+    let (t1, tn): (Vec<f64>, Vec<f64>) = ok
+        .iter()
+        .filter_map(|(rep, r)| {
+            base.iter()
+                .find(|(b, _)| b == rep)
+                .map(|(_, b)| (b.wall_s, r.wall_s))
+        })
+        .unzip();
+    if t1.is_empty() {
+        return (None, None);
+    }
+    let p = paired::paired_ratio(&t1, &tn);
+    (Some(p.estimate), Some(p.ci))
 }
 
 /// The flag text when the busy fraction claims more than the efficiency.
@@ -418,6 +485,8 @@ pub(crate) mod tests {
                 },
                 engine_version: "sqlite test".into(),
             }),
+            started_unix_s: None,
+            machine: None,
         }
     }
 
@@ -434,7 +503,7 @@ pub(crate) mod tests {
             run(&w2, 1, 5.5, 11.0, 0.0),
             run(&w4, 0, 4.4, 17.6, 8.0),
         ];
-        let (s, warnings) = summarize(&[b.clone(), w2, w4], &runs);
+        let (s, warnings) = summarize(&[b.clone(), w2, w4], &runs, false);
         assert_eq!(s[0].speedup, Some(1.0), "a baseline's speedup is exactly 1");
         assert_eq!(s[0].efficiency, Some(1.0));
         assert!((s[1].speedup.unwrap() - 2.0).abs() < 1e-12); // 11 / 5.5
@@ -459,6 +528,59 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn paired_speedup_pairs_runs_of_the_same_round() {
+        let b = spec("b", 1, "b");
+        let w2 = spec("w2", 2, "b");
+        // The machine slows 2× from round to round; within a round, T1/T2
+        // is exactly 1.8. Unpaired, the medians mix rounds.
+        let mut runs = Vec::new();
+        for (rep, speed) in [1.0, 1.3, 1.6, 2.0, 1.1, 1.9].iter().enumerate() {
+            runs.push(run(&b, rep, 9.0 * speed, 9.0 * speed, 0.0));
+            runs.push(run(&w2, rep, 5.0 * speed, 10.0 * speed, 0.0));
+        }
+        // A round whose baseline failed has no pair and is left out.
+        let mut lone = run(&b, 6, 100.0, 100.0, 0.0);
+        lone.failed = true;
+        runs.push(lone);
+        runs.push(run(&w2, 6, 1.0, 2.0, 0.0));
+        let (s, _) = summarize(&[b.clone(), w2.clone()], &runs, true);
+        assert!(
+            (s[1].speedup.unwrap() - 1.8).abs() < 1e-9,
+            "{:?}",
+            s[1].speedup
+        );
+        let ci = s[1].speedup_ci.unwrap();
+        assert!((ci.low - 1.8).abs() < 1e-9 && (ci.high - 1.8).abs() < 1e-9);
+        assert_eq!(ci.method, stats::Method::Wilcoxon, "6 pairs reach 96.9%");
+        assert!(s[1].speedup_paired && !s[0].speedup_paired);
+        let (u, _) = summarize(&[b, w2], &runs, false);
+        assert!(
+            (u[1].speedup.unwrap() - 1.8).abs() > 0.05,
+            "{:?}",
+            u[1].speedup
+        );
+    }
+
+    #[test]
+    fn runs_on_a_busy_machine_are_counted_not_dropped() {
+        let b = spec("b", 1, "b");
+        let mut busy = run(&b, 1, 10.0, 10.0, 0.0);
+        busy.machine = Some(MachineSample {
+            window_s: 1.0,
+            steal_share: 0.2,
+            iowait_share: 0.0,
+            foreign_cores: 0.0,
+            cpu_mhz: None,
+        });
+        let (s, _) = summarize(
+            std::slice::from_ref(&b),
+            &[run(&b, 0, 10.0, 10.0, 0.0), busy],
+            true,
+        );
+        assert_eq!((s[0].flagged_runs, s[0].wall_s.unwrap().n), (1, 2));
+    }
+
+    #[test]
     fn the_breakdown_is_the_median_run_and_adds_up() {
         let b = spec("w2", 2, "b");
         let runs = vec![
@@ -466,7 +588,7 @@ pub(crate) mod tests {
             run(&b, 1, 1.0, 1.5, 0.1),
             run(&b, 2, 2.0, 3.0, 0.5),
         ];
-        let (s, _) = summarize(std::slice::from_ref(&b), &runs);
+        let (s, _) = summarize(std::slice::from_ref(&b), &runs, false);
         let bd = s[0].breakdown.as_ref().unwrap();
         assert_eq!(
             (bd.rep, bd.wall_s),
@@ -484,6 +606,7 @@ pub(crate) mod tests {
         let (s, warnings) = summarize(
             std::slice::from_ref(&b),
             &[run(&b, 0, 10.0, 10.0, 0.0), bad],
+            false,
         );
         assert_eq!(s[0].wall_s.unwrap().median, 10.0);
         assert_eq!((s[0].runs, s[0].failed_runs), (2, 1));
@@ -498,7 +621,7 @@ pub(crate) mod tests {
             .enumerate()
             .map(|(i, w)| run(&b, i, *w, *w, 0.0))
             .collect();
-        let (s, warnings) = summarize(std::slice::from_ref(&b), &runs);
+        let (s, warnings) = summarize(std::slice::from_ref(&b), &runs, false);
         assert_eq!(s[0].outlier_reps, vec![4]);
         assert!(warnings.iter().any(|w| w.contains("outlier")));
     }

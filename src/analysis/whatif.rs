@@ -297,6 +297,15 @@ fn check(data: &[Measurement]) -> Result<(), String> {
         {
             return Err(format!("measurement {row}: times must be positive seconds"));
         }
+        // One worker does its inserts inside its wall time; more workers'
+        // summed insert time may exceed it, one worker's cannot.
+        if let (1, Some(wall), Some(ins)) = (m.workers, m.wall_s, m.insert_s)
+            && ins > wall * 1.001
+        {
+            return Err(format!(
+                "measurement {row}: insert_s {ins} exceeds wall_s {wall} at one worker, which cannot be (is insert_s summed over something else?)"
+            ));
+        }
     }
     Ok(())
 }

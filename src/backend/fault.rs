@@ -20,6 +20,9 @@ choice! {
         /// Stores the first row of a batch twice (and pretends to build the
         /// unique index, as an engine that does not enforce it would).
         DuplicateRow = "duplicate-row",
+        /// Fails every insert as a full disk does ("database or disk is
+        /// full"), for the sweep's stop-on-repeated-failure rule.
+        DiskFull = "disk-full",
     }
 }
 
@@ -63,6 +66,9 @@ impl Connection for FaultyConn {
         self.inner.begin()
     }
     fn insert_rows(&mut self, rows: &[AppRecord]) -> Result<()> {
+        if self.fault == Fault::DiskFull {
+            anyhow::bail!("database or disk is full (injected)");
+        }
         if rows.is_empty() || self.done.swap(true, Ordering::SeqCst) {
             if !rows.is_empty() {
                 return self.inner.insert_rows(rows);
@@ -79,6 +85,7 @@ impl Connection for FaultyConn {
                 let first = rows[0].clone();
                 rows.push(first);
             }
+            Fault::DiskFull => unreachable!("failed above"),
         }
         self.inner.insert_rows(&rows)
     }

@@ -39,6 +39,22 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// True when `a` and `b` name one file, existing or not: the same inode,
+/// or the same name in the same (resolved) folder.
+pub fn same_path(a: &Path, b: &Path) -> bool {
+    let resolved = |p: &Path| {
+        let parent = p
+            .parent()
+            .filter(|x| !x.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::canonicalize(parent)
+            .ok()
+            .zip(p.file_name())
+            .map(|(d, n)| d.join(n))
+    };
+    same_file(a, b) || resolved(a).is_some_and(|x| Some(x) == resolved(b))
+}
+
 /// What an existing file at a database path is.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Found {
@@ -94,7 +110,7 @@ pub fn prepare_db_path(
 ) -> Result<()> {
     for input in inputs {
         if same_file(path, input) {
-            bail!(
+            crate::refused::refuse!(
                 "{flag} '{}' is the input file '{}': writing a database there would destroy it; choose another path",
                 path.display(),
                 input.display()
@@ -109,7 +125,7 @@ pub fn prepare_db_path(
     }
     if path.exists() && overwrite == Overwrite::Refuse {
         if let Found::Other(what) = recognise(path) {
-            bail!(
+            crate::refused::refuse!(
                 "{flag} '{}' already exists and is {what}; ingestlab only replaces databases it created. Pass --overwrite to replace it, or choose another path",
                 path.display()
             );
@@ -173,7 +189,7 @@ mod tests {
         prepare_db_path(&theirs, "--db", Overwrite::Allow, &[]).unwrap();
         assert!(!theirs.exists());
         // Ours, on both engines: replaced without asking.
-        for engine in Engine::ALL {
+        for engine in Engine::EMBEDDED {
             let ours = dir.path().join(format!("ours.{engine}"));
             drop(
                 create(

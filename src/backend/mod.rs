@@ -7,6 +7,8 @@
 pub mod duckdb;
 pub mod fault;
 pub mod files;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;
 
 use crate::choice::choice;
@@ -18,7 +20,85 @@ pub use files::{Overwrite, prepare_db_path, remove_db_files};
 
 choice! {
     /// Which engine stores the data.
-    pub enum Engine: "engine" { Sqlite = "sqlite", Duckdb = "duckdb" }
+    pub enum Engine: "engine" {
+        Sqlite = "sqlite",
+        Duckdb = "duckdb",
+        /// A PostgreSQL server ingestlab starts and stops itself (needs the
+        /// server binaries: initdb and postgres).
+        Postgres = "postgres",
+    }
+}
+
+impl Engine {
+    /// The engines built into ingestlab, which need nothing installed: the
+    /// ones benches and calibration measure by default.
+    pub const EMBEDDED: [Engine; 2] = [Engine::Sqlite, Engine::Duckdb];
+}
+
+choice! {
+    /// The format of PostgreSQL's `COPY ... FROM STDIN`.
+    #[derive(Default)]
+    pub enum CopyFormat: "copy format" {
+        /// CSV, what a Python pipeline typically sends (csv module, pandas).
+        #[default]
+        Csv = "csv",
+        /// PostgreSQL's tab-separated text format.
+        Text = "text",
+    }
+}
+
+/// PostgreSQL's settings: the server's (fixed for the server's life, so a
+/// change restarts it) and the load's. Durable by default, as the thesis's
+/// server was: fsync, synchronous_commit and full_page_writes on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostgresSettings {
+    /// The folder of initdb and postgres (default: found on PATH, by
+    /// pg_config, or the newest /usr/lib/postgresql/*/bin).
+    pub bin: Option<std::path::PathBuf>,
+    /// shared_buffers, MB (PostgreSQL's default 128).
+    pub shared_buffers_mb: u32,
+    /// max_wal_size, MB (default 1024): how much WAL before a checkpoint.
+    pub max_wal_size_mb: u32,
+    /// synchronous_commit: off lets a commit return before its WAL is on
+    /// disk (faster, loses the last commits in a crash).
+    pub synchronous_commit: bool,
+    /// fsync: off is unsafe outside a lab (a crash can corrupt the cluster).
+    pub fsync: bool,
+    /// Unlogged tables: no WAL for the data at all (not crash-safe).
+    pub unlogged: bool,
+    /// The COPY format of `--method bulk`.
+    pub copy_format: CopyFormat,
+}
+
+impl Default for PostgresSettings {
+    fn default() -> Self {
+        PostgresSettings {
+            bin: None,
+            shared_buffers_mb: 128,
+            max_wal_size_mb: 1024,
+            synchronous_commit: true,
+            fsync: true,
+            unlogged: false,
+            copy_format: CopyFormat::Csv,
+        }
+    }
+}
+
+impl PostgresSettings {
+    /// The server's `-c` options (full_page_writes stays on, as fsync).
+    pub fn server_options(&self) -> Vec<(&'static str, String)> {
+        let on = |b: bool| if b { "on" } else { "off" }.to_string();
+        vec![
+            ("listen_addresses", String::new()),
+            ("shared_buffers", format!("{}MB", self.shared_buffers_mb)),
+            ("max_wal_size", format!("{}MB", self.max_wal_size_mb)),
+            ("synchronous_commit", on(self.synchronous_commit)),
+            ("fsync", on(self.fsync)),
+            ("full_page_writes", on(self.fsync)),
+            ("max_connections", "200".into()),
+        ]
+    }
 }
 
 choice! {
@@ -135,6 +215,8 @@ pub struct BackendOptions {
     pub sqlite: SqliteSettings,
     #[serde(default)]
     pub duckdb: DuckdbSettings,
+    #[serde(default)]
+    pub postgres: PostgresSettings,
     /// How long a writer waits for a busy database before the batch fails.
     pub busy_timeout_s: f64,
 }
@@ -151,6 +233,7 @@ impl Default for BackendOptions {
             index: IndexPolicy::Upfront,
             sqlite: SqliteSettings::default(),
             duckdb: DuckdbSettings::default(),
+            postgres: PostgresSettings::default(),
             busy_timeout_s: 60.0,
         }
     }
@@ -180,6 +263,18 @@ impl BackendOptions {
                     self.duckdb.threads.to_string()
                 }
             ),
+            Engine::Postgres => {
+                let p = &self.postgres;
+                format!(
+                    "shared_buffers={} MB, max_wal_size={} MB, synchronous_commit={}, fsync={}, {} tables, COPY {}",
+                    p.shared_buffers_mb,
+                    p.max_wal_size_mb,
+                    if p.synchronous_commit { "on" } else { "off" },
+                    if p.fsync { "on" } else { "off" },
+                    if p.unlogged { "unlogged" } else { "logged" },
+                    p.copy_format
+                )
+            }
         }
     }
 }
@@ -190,6 +285,45 @@ pub trait Database: Send + Sync {
     fn connect(&self) -> Result<Box<dyn Connection>>;
     /// Engine name and version, for the environment record.
     fn version(&self) -> String;
+    /// Starts sampling what the server's connections wait on, where the
+    /// engine has a server to ask (PostgreSQL); None for embedded engines.
+    fn sample_waits(&self) -> Result<Option<Box<dyn WaitSampling>>> {
+        Ok(None)
+    }
+}
+
+/// A running sampler of a server's wait events.
+pub trait WaitSampling {
+    /// Stops sampling and returns what was seen.
+    fn finish(self: Box<Self>) -> Result<ServerWaits>;
+}
+
+/// What a server's connections of one run were doing, sampled every few
+/// milliseconds: the seed note's "database contention", seen from the
+/// server's side. Each sample counts every busy connection once.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ServerWaits {
+    /// Sampling ticks, and the seconds they covered.
+    pub ticks: u64,
+    pub seconds: f64,
+    /// (what, connection-samples), most first: "CPU" for a running
+    /// connection that waits on nothing, else "type/event" as
+    /// `pg_stat_activity` names it ("Lock/extend", "LWLock/WALWrite",
+    /// "IO/DataFileExtend", "Client/ClientRead"...).
+    pub events: Vec<(String, u64)>,
+}
+
+impl ServerWaits {
+    /// The share of connection-samples spent on `what`.
+    pub fn share(&self, what: &str) -> f64 {
+        let total: u64 = self.events.iter().map(|e| e.1).sum();
+        let n = self.events.iter().find(|e| e.0 == what).map_or(0, |e| e.1);
+        if total == 0 {
+            0.0
+        } else {
+            n as f64 / total as f64
+        }
+    }
 }
 
 /// What reading the stored data back gives, for verification.
@@ -234,20 +368,23 @@ pub trait Connection: Send {
 /// no trait, so the read-back of both engines uses this one macro.
 macro_rules! app_record_from_row {
     ($r:expr) => {
+        crate::backend::app_record_from_row!($r, get)
+    };
+    ($r:expr, $get:ident) => {
         crate::data::AppRecord {
-            app_id: $r.get(0)?,
-            pub_number: $r.get(1)?,
-            kind: $r.get(2)?,
-            pub_date: $r.get(3)?,
-            filing_date: $r.get(4)?,
-            appl_type: $r.get(5)?,
-            title: $r.get(6)?,
-            cpc_main: $r.get(7)?,
-            applicant: $r.get(8)?,
-            inventor_count: $r.get(9)?,
-            claim_count: $r.get(10)?,
-            abstract_text: $r.get(11)?,
-            xml_bytes: $r.get(12)?,
+            app_id: $r.$get(0)?,
+            pub_number: $r.$get(1)?,
+            kind: $r.$get(2)?,
+            pub_date: $r.$get(3)?,
+            filing_date: $r.$get(4)?,
+            appl_type: $r.$get(5)?,
+            title: $r.$get(6)?,
+            cpc_main: $r.$get(7)?,
+            applicant: $r.$get(8)?,
+            inventor_count: $r.$get(9)?,
+            claim_count: $r.$get(10)?,
+            abstract_text: $r.$get(11)?,
+            xml_bytes: $r.$get(12)?,
         }
     };
 }
@@ -314,8 +451,33 @@ pub fn create(path: &Path, opts: &BackendOptions) -> Result<Box<dyn Database>> {
     match opts.engine {
         Engine::Sqlite => Ok(Box::new(sqlite::SqliteDb::create(path, opts)?)),
         Engine::Duckdb => Ok(Box::new(duckdb::DuckDb::create(path, opts)?)),
+        // A server's tables, not a file: `path` is not used.
+        Engine::Postgres => postgres_db(opts),
     }
 }
+
+#[cfg(feature = "postgres")]
+fn postgres_db(opts: &BackendOptions) -> Result<Box<dyn Database>> {
+    Ok(Box::new(postgres::PgDb::create(opts)?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn postgres_db(_: &BackendOptions) -> Result<Box<dyn Database>> {
+    crate::refused::refuse!(
+        "this ingestlab was built without the PostgreSQL engine: build it with `cargo build --release --features postgres` (and install the server binaries)"
+    )
+}
+
+/// Stops the PostgreSQL server this process started, if any.
+pub fn stop_servers() {
+    #[cfg(feature = "postgres")]
+    postgres::shutdown();
+}
+
+/// Engine threads per core beyond which nothing is measured but the
+/// scheduler; a hard limit (`--force` does not lift it): 100,000 DuckDB
+/// threads once filled the process table and outlived a SIGTERM.
+pub const MAX_ENGINE_THREADS_PER_CORE: usize = 16;
 
 /// Checks the settings a run cannot use, naming each.
 pub fn validate(opts: &BackendOptions) -> Vec<(&'static str, String)> {
@@ -342,13 +504,43 @@ pub fn validate(opts: &BackendOptions) -> Vec<(&'static str, String)> {
             ),
         ));
     }
-    if !(opts.busy_timeout_s.is_finite() && opts.busy_timeout_s >= 0.0) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max_threads = MAX_ENGINE_THREADS_PER_CORE * cores;
+    if opts.duckdb.threads as usize > max_threads {
+        p.push((
+            "duckdb.threads",
+            format!(
+                "{} threads on {cores} cores: at most {max_threads} ({MAX_ENGINE_THREADS_PER_CORE} per core, a hard limit: beyond it a run measures the thread scheduler, and far beyond it exhausts the process table); 0 = one per core",
+                opts.duckdb.threads
+            ),
+        ));
+    }
+    if !(opts.busy_timeout_s.is_finite() && (0.0..=86_400.0).contains(&opts.busy_timeout_s)) {
         p.push((
             "busy_timeout_s",
-            "must be a non-negative number of seconds".into(),
+            "must be a number of seconds from 0 to 86,400 (a day)".into(),
         ));
     }
     p.extend(sqlite::check_pragmas(&s.pragmas));
+    let pg = &opts.postgres;
+    if !(16..=65_536).contains(&pg.shared_buffers_mb) {
+        p.push((
+            "postgres.shared_buffers_mb",
+            format!(
+                "must be from 16 to 65536 (MB), got {}",
+                pg.shared_buffers_mb
+            ),
+        ));
+    }
+    if !(32..=1_048_576).contains(&pg.max_wal_size_mb) {
+        p.push((
+            "postgres.max_wal_size_mb",
+            format!(
+                "must be from 32 to 1048576 (MB), got {}",
+                pg.max_wal_size_mb
+            ),
+        ));
+    }
     p
 }
 
@@ -369,13 +561,23 @@ mod tests {
     /// The same write/read-back contract, run against both real engines
     /// under both index policies.
     fn roundtrip(engine: Engine, method: InsertMethod, index: IndexPolicy) {
+        roundtrip_with(engine, method, index, |_| {});
+    }
+
+    fn roundtrip_with(
+        engine: Engine,
+        method: InsertMethod,
+        index: IndexPolicy,
+        tweak: impl Fn(&mut BackendOptions),
+    ) {
         let dir = tempfile::tempdir().unwrap();
-        let opts = BackendOptions {
+        let mut opts = BackendOptions {
             engine,
             method,
             index,
             ..Default::default()
         };
+        tweak(&mut opts);
         let db = create(&dir.path().join("t.db"), &opts).unwrap();
         let mut c = db.connect().unwrap();
         let rows: Vec<AppRecord> = (0..150).map(|i| sample_record(&i.to_string())).collect();
@@ -423,6 +625,38 @@ mod tests {
         assert!(db.version().starts_with(engine.name()));
     }
 
+    /// PostgreSQL's tests run where its server binaries are; elsewhere they
+    /// say they were skipped, except in CI, which must run them.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn postgres_here() -> bool {
+        match postgres::server::find_bin(None) {
+            Ok(_) => true,
+            Err(e) if std::env::var_os("CI").is_some() => {
+                panic!("CI must run the PostgreSQL tests (.ci/run installs postgresql): {e:#}")
+            }
+            Err(e) => {
+                eprintln!("skipped: {e:#}");
+                false
+            }
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn postgres_roundtrip() {
+        if !postgres_here() {
+            return;
+        }
+        for f in CopyFormat::ALL {
+            for m in InsertMethod::ALL {
+                for i in IndexPolicy::ALL {
+                    roundtrip_with(Engine::Postgres, m, i, |o| o.postgres.copy_format = f);
+                }
+            }
+        }
+        postgres::shutdown();
+    }
+
     #[test]
     fn sqlite_roundtrip() {
         for m in InsertMethod::ALL {
@@ -443,7 +677,7 @@ mod tests {
 
     #[test]
     fn an_after_load_index_refuses_duplicates_already_stored() {
-        for engine in Engine::ALL {
+        for engine in Engine::EMBEDDED {
             let dir = tempfile::tempdir().unwrap();
             let opts = BackendOptions {
                 engine,

@@ -119,7 +119,7 @@ struct Data {
 
 impl Data {
     fn make(records: u64, full_text: bool) -> Result<Self> {
-        let dir = tempfile::tempdir()?;
+        let dir = crate::store::work_dir()?;
         let path = dir
             .path()
             .join(if full_text { "full.xml" } else { "bench.xml" });
@@ -282,7 +282,7 @@ fn insert(d: &Data, plan: &BenchPlan) -> Result<Table> {
         "insert (one connection, transactions of 10,000 rows, parsed rows in memory)",
         &["engine", "method", "index", "rows", "rows/s"],
     );
-    for engine in Engine::ALL {
+    for engine in Engine::EMBEDDED {
         for method in InsertMethod::ALL {
             for index in backend::IndexPolicy::ALL {
                 let opts = BackendOptions {
@@ -366,7 +366,7 @@ fn parallel(d: &Data, plan: &BenchPlan) -> Result<Table> {
             "speedup 4",
         ],
     );
-    for engine in Engine::ALL {
+    for engine in Engine::EMBEDDED {
         let t1 = ingest_median(d, &config(engine, 1, LockModel::Native), plan.repeat)?;
         for lock in LockModel::ALL {
             let r2 = d.n() / ingest_median(d, &config(engine, 2, lock), plan.repeat)?;
@@ -406,7 +406,7 @@ fn memory(plan: &BenchPlan) -> Result<Table> {
         ),
         &["engine", "workers", "wall s", "peak RSS MB", "verified"],
     );
-    for engine in Engine::ALL {
+    for engine in Engine::EMBEDDED {
         for workers in [1, 2] {
             let out = std::process::Command::new(&plan.exe)
                 .args([

@@ -26,7 +26,7 @@ pub(super) fn pipeline(d: &Data, plan: &BenchPlan) -> Result<Table> {
             "ratio",
         ],
     );
-    for engine in Engine::ALL {
+    for engine in Engine::EMBEDDED {
         let opts = BackendOptions {
             engine,
             ..Default::default()
@@ -52,7 +52,7 @@ pub(super) fn pipeline(d: &Data, plan: &BenchPlan) -> Result<Table> {
         // figure is the single writer; DuckDB appends concurrently.
         let lock = match engine {
             Engine::Sqlite => LockModel::SingleWriter,
-            Engine::Duckdb => LockModel::Native,
+            Engine::Duckdb | Engine::Postgres => LockModel::Native,
         };
         let two = n / ingest_median(d, &cfg(2, lock), plan.repeat)?;
         if engine == Engine::Sqlite {

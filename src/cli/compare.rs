@@ -46,9 +46,20 @@ fn pairs(a: &Report, b: &Report, args: &CompareArgs) -> Result<RunComparison> {
                     );
                 }
             }
+            let rounds = |r: &Report| r.scenario.order == crate::scenario::Order::Rounds;
+            if args.b.is_none() && rounds(a) {
+                // Two configurations of one sweep ran side by side in
+                // every round: compare them round by round.
+                if let Some(c) = compare::compare_in_rounds(&a.runs, ia, ib) {
+                    return Ok(compare::RunComparison {
+                        changes: vec![c],
+                        ..Default::default()
+                    });
+                }
+            }
             Ok(compare::compare_pairs(
-                &a.runs,
-                &b.runs,
+                side(a),
+                side(b),
                 &[(ia.clone(), ib.clone())],
             ))
         }
@@ -56,7 +67,16 @@ fn pairs(a: &Report, b: &Report, args: &CompareArgs) -> Result<RunComparison> {
             "give a second results folder, or two configurations of '{}' with --a-config and --b-config",
             args.a.display()
         ),
-        _ => Ok(compare::compare_shared(&ids(a), &ids(b), &a.runs, &b.runs)),
+        _ => Ok(compare::compare_shared(side(a), side(b))),
+    }
+}
+
+/// A report as one side of a comparison.
+fn side(r: &Report) -> compare::Side<'_> {
+    compare::Side {
+        runs: &r.runs,
+        configs: &r.configs,
+        rounds: r.scenario.order == crate::scenario::Order::Rounds,
     }
 }
 
@@ -94,7 +114,23 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
         );
     }
     let label = labeller(&a, &b);
+    if !cmp.ignored.is_empty() {
+        println!(
+            "A and B differ in: {}; configurations are paired on everything else",
+            cmp.ignored.join(", ")
+        );
+    }
     print_table(&cmp, &label);
+    if args.b.is_some()
+        && let Some(d) = compare::speedup_disagreement(&a.summaries, &b.summaries)
+    {
+        println!(
+            "speedup disagreement over {} multi-worker configurations: median {:.1}%, worst {:.1}%",
+            d.configs,
+            100.0 * d.median,
+            100.0 * d.worst
+        );
+    }
     let out = args.output.clone().unwrap_or_else(|| b_dir.join("compare"));
     write(&cmp, &args.a, &b_dir, &out, &label, args)?;
     println!(
@@ -114,17 +150,19 @@ fn name(c: &compare::ConfigChange, label: &dyn Fn(&str) -> String) -> String {
 
 fn print_table(cmp: &RunComparison, label: &dyn Fn(&str) -> String) {
     println!(
-        "{:<44} {:>11} {:>11} {:>9} {:>17} {:>7}  verdict",
-        "configuration", "A median", "B median", "change", "interval", "p"
+        "{:<44} {:>11} {:>11} {:>8} {:>9} {:>17} {:>7}  verdict",
+        "configuration", "A median", "B median", "basis", "change", "interval", "p"
     );
     for c in &cmp.changes {
         let ch = &c.change;
         let (pct, lo, hi) = comparison::throughput_change(c);
+        let (am, bm) = comparison::wall_medians(c);
         println!(
-            "{:<44} {:>10.3}s {:>10.3}s {:>+8.1}% {:>+7.1}..{:>+6.1}% {:>7.3}  {}",
+            "{:<44} {:>10.3}s {:>10.3}s {:>8} {:>+8.1}% {:>+7.1}..{:>+6.1}% {:>7.3}  {}",
             name(c, label),
-            ch.a_median_s,
-            ch.b_median_s,
+            am,
+            bm,
+            comparison::basis(c),
             pct,
             lo,
             hi,

@@ -35,6 +35,11 @@ pub struct RunArgs {
     /// Results folder (overrides the scenario's `output`).
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// The order runs are measured in (overrides the scenario's `order`):
+    /// rounds pair every speedup within a round; grouped runs every
+    /// repetition of one configuration before the next.
+    #[arg(long, value_parser = choice::<crate::scenario::Order>())]
+    pub order: Option<crate::scenario::Order>,
     /// Write into a results folder that holds files ingestlab did not write.
     #[arg(long)]
     pub overwrite: bool,
@@ -57,9 +62,15 @@ pub struct PlotArgs {
 }
 
 fn load(a: &RunArgs) -> Result<Scenario> {
-    let mut s = scenario::load(&a.scenario, &a.sets)?;
+    let mut s = scenario::load(&a.scenario, &a.sets).map_err(crate::refused::as_refusal)?;
     if let Some(o) = &a.output {
         s.output = Some(o.clone());
+    }
+    if let Some(o) = a.order {
+        s.order = o;
+        if let Some((field, msg)) = scenario::validate(&s).first() {
+            crate::refused::refuse!("--order {o}: {field}: {msg}");
+        }
     }
     Ok(s)
 }
@@ -76,8 +87,13 @@ pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
     for w in &check.warnings {
         eprintln!("note: {w}");
     }
+    eprintln!(
+        "{} configurations, estimated ~{} on a typical laptop",
+        configs.len(),
+        human(check.estimate_s)
+    );
     if !check.refusals.is_empty() && !a.force {
-        bail!(
+        crate::refused::refuse!(
             "{}\n(pass --force to run it anyway)",
             check.refusals.join("\n")
         );
@@ -92,7 +108,7 @@ pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
             ..ctx.clone()
         },
     };
-    let out = run_scenario(&s, &opts)?;
+    let out = run_scenario(&s, &opts, &super::progress::Bar::new())?;
     for n in &out.notes {
         eprintln!("{n}");
     }
@@ -111,7 +127,14 @@ pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
         return Ok(Status::Interrupted);
     }
     let failed = out.report.runs.iter().filter(|r| r.failed).count();
-    Ok(if failed == 0 {
+    let unverified = out
+        .report
+        .runs
+        .iter()
+        .any(|r| r.result.as_ref().is_some_and(|x| !x.verification.passed));
+    Ok(if unverified {
+        Status::VerificationFailed
+    } else if failed == 0 {
         Status::Ok
     } else {
         Status::Failed
@@ -119,10 +142,20 @@ pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
 }
 
 fn dry_run(s: &Scenario, configs: &[scenario::ConfigSpec], check: &plan::Check) {
+    let reps = match s.repetitions {
+        scenario::Repetitions::Auto => format!(
+            "rounds until every speedup is within ±{:.0}% (at most {}{})",
+            100.0 * s.precision,
+            s.max_rounds,
+            s.time_budget_s
+                .map_or(String::new(), |b| format!(" or {}", human(b)))
+        ),
+        scenario::Repetitions::Fixed(n) => format!("{n} repetition(s)"),
+    };
     println!(
-        "{} configurations × {} repetition(s) (+{} warm-up, +1 timeline run per pooled configuration):",
+        "{} configurations × {reps}, in {} order (+{} warm-up, +1 timeline run per pooled configuration):",
         configs.len(),
-        s.repetitions,
+        s.order,
         s.warmup
     );
     for c in configs {

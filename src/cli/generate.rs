@@ -11,7 +11,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 
 /// Text scales beyond this make single records of megabytes.
-const MAX_TEXT_SCALE: f64 = 1000.0;
+use crate::data::generate::MAX_TEXT_SCALE;
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {

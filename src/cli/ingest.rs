@@ -4,14 +4,14 @@ use super::Status;
 use super::values::{choice, count, non_negative, pragma};
 use crate::backend::fault::Fault;
 use crate::backend::{
-    BackendOptions, DuckdbSettings, Engine, IndexPolicy, InsertMethod, JournalMode, Overwrite,
-    SqliteSettings, Synchronous, prepare_db_path,
+    BackendOptions, CopyFormat, DuckdbSettings, Engine, IndexPolicy, InsertMethod, JournalMode,
+    Overwrite, PostgresSettings, SqliteSettings, Synchronous, prepare_db_path,
 };
 use crate::run::clock::PayMode;
 use crate::run::{
     self, Ctx, Input, Interrupted, LockModel, OverheadKnobs, Preset, RunConfig, RunResult, Schedule,
 };
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +40,29 @@ pub struct EngineArgs {
     /// DuckDB threads (0: one per core).
     #[arg(long, default_value_t = 0, value_parser = super::values::count0, allow_hyphen_values = true)]
     pub duckdb_threads: u64,
+    /// PostgreSQL: the folder of initdb and postgres (default: PATH,
+    /// pg_config --bindir, then the newest /usr/lib/postgresql/*/bin).
+    #[arg(long)]
+    pub pg_bin: Option<PathBuf>,
+    /// PostgreSQL shared_buffers, MB.
+    #[arg(long, default_value_t = 128, value_parser = count, allow_hyphen_values = true)]
+    pub pg_shared_buffers_mb: usize,
+    /// PostgreSQL max_wal_size, MB.
+    #[arg(long, default_value_t = 1024, value_parser = count, allow_hyphen_values = true)]
+    pub pg_max_wal_size_mb: usize,
+    /// PostgreSQL synchronous_commit off: commits return before their WAL
+    /// is on disk (faster; the server is durable by default).
+    #[arg(long)]
+    pub pg_async_commit: bool,
+    /// PostgreSQL fsync and full_page_writes off (unsafe outside a lab).
+    #[arg(long)]
+    pub pg_no_fsync: bool,
+    /// PostgreSQL unlogged tables (no WAL for the data).
+    #[arg(long)]
+    pub pg_unlogged: bool,
+    /// PostgreSQL COPY format of --method bulk.
+    #[arg(long, value_parser = choice::<CopyFormat>(), default_value = "csv")]
+    pub copy_format: CopyFormat,
 }
 
 impl EngineArgs {
@@ -50,6 +73,17 @@ impl EngineArgs {
             page_size: self.page_size.min(u32::MAX as usize) as u32,
             cache_size_kib: self.cache_size_kib.min(u32::MAX as usize) as u32,
             pragmas: self.pragmas.iter().cloned().collect(),
+        }
+    }
+    pub fn postgres(&self) -> PostgresSettings {
+        PostgresSettings {
+            bin: self.pg_bin.clone(),
+            shared_buffers_mb: self.pg_shared_buffers_mb.min(u32::MAX as usize) as u32,
+            max_wal_size_mb: self.pg_max_wal_size_mb.min(u32::MAX as usize) as u32,
+            synchronous_commit: !self.pg_async_commit,
+            fsync: !self.pg_no_fsync,
+            unlogged: self.pg_unlogged,
+            copy_format: self.copy_format,
         }
     }
     pub fn duckdb(&self) -> DuckdbSettings {
@@ -159,6 +193,7 @@ impl IngestArgs {
                 index: self.index,
                 sqlite: self.engine.sqlite(),
                 duckdb: self.engine.duckdb(),
+                postgres: self.engine.postgres(),
                 ..Default::default()
             },
             workers: self.workers,
@@ -180,7 +215,7 @@ pub fn check_workers(workers: usize, force: bool) -> Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let limit = (crate::experiment::plan::MAX_WORKERS_PER_CORE * cores).max(64);
     if workers > limit && !force {
-        bail!(
+        crate::refused::refuse!(
             "--workers {workers} on {cores} cores: beyond {limit} workers a run measures the thread scheduler, not the engines; pass --force to run it anyway, or `ingestlab simulate` it"
         );
     }
@@ -194,7 +229,7 @@ fn check_timeline(path: &Path, overwrite: bool) -> Result<()> {
             b.starts_with(b"[") && (b.len() < 3 || memchr::memmem::find(&b, b"\"phase\"").is_some())
         });
         if !ours {
-            bail!(
+            crate::refused::refuse!(
                 "--timeline '{}' already exists and is not a timeline ingestlab wrote; pass --overwrite to replace it",
                 path.display()
             );
@@ -218,6 +253,21 @@ pub fn ingest(a: &IngestArgs, ctx: &Ctx) -> Result<Status> {
     let cfg = a.config()?;
     check_workers(a.workers, a.force)?;
     if let Some(t) = &a.timeline {
+        let db =
+            a.db.iter()
+                .flat_map(|d| std::iter::once(d.clone()).chain(crate::backend::files::sidecars(d)));
+        for (what, other) in db
+            .map(|p| ("the database (--db)", p))
+            .chain(std::iter::once(("the input", a.input.clone())))
+        {
+            if crate::backend::files::same_path(t, &other) {
+                crate::refused::refuse!(
+                    "--timeline '{}' is {what} '{}': one path cannot hold both; choose another --timeline",
+                    t.display(),
+                    other.display()
+                );
+            }
+        }
         check_timeline(t, a.overwrite)?;
     }
     let input = Input::open(&a.input)?;
@@ -233,7 +283,7 @@ pub fn ingest(a: &IngestArgs, ctx: &Ctx) -> Result<Status> {
             p.clone()
         }
         None => {
-            tmp = tempfile::tempdir().context("creating a temporary folder for the database")?;
+            tmp = crate::store::work_dir()?;
             tmp.path().join(format!("ingest.{}", cfg.backend.engine))
         }
     };
@@ -271,7 +321,7 @@ pub fn ingest(a: &IngestArgs, ctx: &Ctx) -> Result<Status> {
             "error: verification FAILED: {}",
             r.verification.problems.join("; ")
         );
-        return Ok(Status::Failed);
+        return Ok(Status::VerificationFailed);
     }
     Ok(Status::Ok)
 }

@@ -4,9 +4,11 @@
 //! in the core.
 
 mod compare;
+mod doctor;
 mod experiment;
 mod generate;
 mod ingest;
+mod progress;
 mod tools;
 mod values;
 mod whatif;
@@ -59,24 +61,33 @@ pub enum Command {
     /// the data.
     #[command(name = "whatif")]
     WhatIf(whatif::WhatIfArgs),
+    /// Check this machine before a long sweep (governor, turbo, load,
+    /// steal, memory, disk) and measure its noise and drift with an A/A
+    /// ingest in rounds, in under a minute; changes nothing.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// How a command ended, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Ok,
-    /// Done, but something failed (a verification, a run of a sweep).
+    /// Done, but something failed (a run of a sweep).
     Failed,
+    /// Done, but a run's verification against the independent account
+    /// failed.
+    VerificationFailed,
     /// Stopped by Ctrl-C or SIGTERM, after saving what was finished.
     Interrupted,
 }
 
 impl Status {
     pub fn exit_code(self) -> u8 {
+        use crate::refused::*;
         match self {
-            Status::Ok => 0,
-            Status::Failed => 1,
-            Status::Interrupted => 130,
+            Status::Ok => EXIT_OK,
+            Status::Failed => EXIT_FAILED,
+            Status::VerificationFailed => EXIT_VERIFICATION,
+            Status::Interrupted => EXIT_INTERRUPTED,
         }
     }
 }
@@ -100,14 +111,26 @@ fn install_interrupt_handler(ctx: &Ctx) {
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<Status> {
     let ctx = Ctx::default();
+    let stale = crate::store::remove_stale_work_dirs(&std::env::temp_dir());
+    if !stale.is_empty() {
+        eprintln!(
+            "removed {} temporary folder(s) left by ingestlab processes that are gone: {}",
+            stale.len(),
+            stale
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if matches!(
         cli.command,
-        Command::Ingest(_) | Command::Run(_) | Command::Simulate(_)
+        Command::Ingest(_) | Command::Run(_) | Command::Simulate(_) | Command::Doctor(_)
     ) {
         install_interrupt_handler(&ctx);
     }
     let ok = |r: Result<()>| r.map(|_| Status::Ok);
-    match cli.command {
+    let status = match cli.command {
         Command::Generate(a) => ok(generate::generate(&a)),
         Command::Ingest(a) => ingest::ingest(&a, &ctx),
         Command::Run(a) => experiment::run(&a, &ctx),
@@ -118,5 +141,9 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
         Command::Bench(a) => ok(tools::bench(&a)),
         Command::Compare(a) => ok(compare::compare(&a)),
         Command::WhatIf(a) => ok(whatif::whatif(&a)),
-    }
+        Command::Doctor(a) => ok(doctor::doctor(&a, &ctx)),
+    };
+    // The PostgreSQL server ingestlab started, if any, ends with the command.
+    crate::backend::stop_servers();
+    status
 }

@@ -26,6 +26,9 @@ pub struct CalibrateArgs {
     /// Where to save the cost model (default: ~/.cache/ingestlab/calibration.json).
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Replace a --model file that is not an ingestlab cost model.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 #[derive(Args, Debug)]
@@ -199,11 +202,13 @@ pub fn fit_csv(a: &FitArgs) -> Result<()> {
 
 pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
     let path = a.model.clone().unwrap_or_else(default_path);
+    CostModel::check_target(&path, a.overwrite)?;
     println!(
         "calibrating on {} records (parse, then each engine and method)...",
         a.records
     );
     let m = crate::sim::calibrate::calibrate(a.records as u64)?;
+    CostModel::check_target(&path, a.overwrite)?;
     m.save(&path)?;
     println!(
         "parse: {:.1} µs + {:.1} µs/KB per record",
@@ -221,7 +226,7 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
             w.connect_s * 1e3
         );
     }
-    for engine in crate::backend::Engine::ALL {
+    for engine in crate::backend::Engine::EMBEDDED {
         if let Some(w) = m.writes.iter().find(|w| w.engine == engine) {
             println!(
                 "{engine} real ingest adds {:.2} µs per record (reading, the duplicate rule) and {:.2} ms per connection (schema, final commit, checkpoint)",
@@ -248,6 +253,22 @@ fn model(a: &SimulateArgs) -> Result<CostModel> {
     Ok(m)
 }
 
+/// Refuses a folder of measured results: a simulation written there would
+/// replace them.
+fn refuse_measured(dir: &std::path::Path) -> Result<()> {
+    let measured_results = std::fs::read(dir.join(store::RESULTS))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|v| v.get("simulated") == Some(&serde_json::Value::Bool(false)));
+    if dir.join(store::JOURNAL).exists() || measured_results {
+        crate::refused::refuse!(
+            "'{}' holds measured results (a sweep's runs.jsonl or results.json); a simulation written there would replace them: choose another --output",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
 pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     let scenario = crate::scenario::load(&a.scenario, &a.sets)?;
     // --validate without --model calibrates first, so that the model and
@@ -267,11 +288,24 @@ pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     let machine_cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let cores = a.cores.unwrap_or(machine_cores);
     let (mut report, stats) = crate::sim::simulate_scenario(&scenario, &model, cores)?;
-    let dir = a
-        .output
-        .clone()
-        .unwrap_or_else(|| crate::sim::sim_output_dir(&scenario));
+    // Another core count is another simulation: it gets its own folder.
+    let dir = a.output.clone().unwrap_or_else(|| {
+        let d = crate::sim::sim_output_dir(&scenario);
+        if cores == machine_cores {
+            d
+        } else {
+            let name = d
+                .file_name()
+                .map_or("simulated".into(), |n| n.to_string_lossy().into_owned());
+            d.with_file_name(format!("{name}-{cores}cores"))
+        }
+    });
     store::claim_folder(&dir, false)?;
+    let _lock = store::FolderLock::acquire(&dir)?;
+    refuse_measured(&dir)?;
+    if dir.join(store::RESULTS).exists() {
+        eprintln!("replacing the earlier simulation in '{}'", dir.display());
+    }
     crate::sim::write_timelines(&report, &model, cores, &dir)?;
     report.figures = crate::plot::render_all(&report, &dir, &a.figures.options())?;
     crate::report::write_all(&report, &dir)?;
@@ -317,7 +351,7 @@ fn measure_for_validation(
         ..Default::default()
     };
     println!("measuring '{}' for real in '{}'...", s.name, dir.display());
-    let out = crate::experiment::run_scenario(s, &opts)?;
+    let out = crate::experiment::run_scenario(s, &opts, &super::progress::Bar::new())?;
     anyhow::ensure!(
         !out.interrupted,
         "interrupted: the finished runs are kept in '{}'",

@@ -135,6 +135,10 @@ pub fn whatif(a: &WhatIfArgs) -> Result<()> {
     let data = &file.measurement;
     let max_workers = data.iter().map(|m| m.workers).max().unwrap_or(1);
     let (cores, assumed) = match a.cores.or(file.cores) {
+        Some(0) => crate::refused::refuse!(
+            "'{}': cores = 0 is not a machine (at least 1)",
+            a.measurements.display()
+        ),
         Some(c) => (c, false),
         None => (max_workers, true),
     };

@@ -17,6 +17,10 @@ use std::path::Path;
 /// recognises a file it wrote (and may replace).
 pub const MOCK_STATUS: &str = "INGESTLAB-MOCK";
 
+/// The largest text scale: records of about 1 MB (beyond it a record
+/// generator allocates without bound).
+pub const MAX_TEXT_SCALE: f64 = 1000.0;
+
 /// What to generate. Rates are probabilities per record in [0, 1].
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct GenOptions {

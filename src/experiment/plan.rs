@@ -7,8 +7,9 @@ use crate::scenario::{ConfigSpec, DataKey, Scenario};
 
 /// Workers beyond this many per core only measure the scheduler.
 pub const MAX_WORKERS_PER_CORE: usize = 16;
-/// A sweep estimated to take longer than this is refused without --force.
-pub const MAX_ESTIMATE_S: f64 = 24.0 * 3600.0;
+/// A sweep estimated to take longer than this is refused without --force
+/// (CI and scripts have no prompt to ask; the estimate is on screen).
+pub const MAX_ESTIMATE_S: f64 = 30.0 * 60.0;
 
 /// Typical end-to-end rates on a 2-core laptop (records/s, one worker),
 /// from `ingestlab bench`; only for estimates.
@@ -18,6 +19,10 @@ fn typical_rate(engine: Engine, method: InsertMethod) -> f64 {
         (Engine::Sqlite, InsertMethod::Insert) => 50_000.0,
         (Engine::Duckdb, InsertMethod::Bulk) => 50_000.0,
         (Engine::Duckdb, InsertMethod::Insert) => 3_000.0,
+        // Rough, for estimates only (a server round trip per statement
+        // makes single-row INSERTs the slow path).
+        (Engine::Postgres, InsertMethod::Bulk) => 30_000.0,
+        (Engine::Postgres, InsertMethod::Insert) => 8_000.0,
     }
 }
 
@@ -41,19 +46,29 @@ pub fn estimate_s(s: &Scenario, c: &ConfigSpec) -> f64 {
     };
     let work = c.data.records as f64 * c.run.record_work_s / c.run.workers.min(2) as f64;
     let one = c.data.records as f64 / rate + pool + work + 0.05;
-    let runs = s.repetitions + s.warmup + usize::from(c.run.workers > 1);
+    let runs = s.repetitions.planned(s.max_rounds) + s.warmup + usize::from(c.run.workers > 1);
     one * runs as f64
 }
 
-/// "45 s", "12 min", "3 h 20 min", "2.5 days".
+/// "45 s", "12 min", "3 h 20 min", "2.5 days", "more than 10,000 days".
+/// Minutes are rounded before hours are split off, so 2 h 59.6 min reads
+/// "3 h 0 min", never "2 h 60 min".
 pub fn human(secs: f64) -> String {
-    if secs < 90.0 {
-        format!("{secs:.0} s")
-    } else if secs < 3600.0 {
-        format!("{:.0} min", secs / 60.0)
-    } else if secs < 86_400.0 {
-        let h = (secs / 3600.0).floor();
-        format!("{h:.0} h {:.0} min", (secs - h * 3600.0) / 60.0)
+    if !secs.is_finite() || secs > 1e4 * 86_400.0 {
+        return "more than 10,000 days".into();
+    }
+    if secs < 89.5 {
+        return format!("{secs:.0} s");
+    }
+    let minutes = (secs / 60.0).round();
+    if minutes < 60.0 {
+        format!("{minutes:.0} min")
+    } else if minutes < 24.0 * 60.0 {
+        format!(
+            "{:.0} h {:.0} min",
+            (minutes / 60.0).floor(),
+            minutes % 60.0
+        )
     } else {
         format!("{:.1} days", secs / 86_400.0)
     }
@@ -76,6 +91,14 @@ pub fn check(s: &Scenario, configs: &[ConfigSpec], cores: usize, free_disk: Opti
         estimate_s: configs.iter().map(|c| estimate_s(s, c)).sum(),
         ..Default::default()
     };
+    // "auto" stops adding rounds at its budget; the warm-ups and timeline
+    // runs come on top (one round's worth each, roughly).
+    if s.repetitions == crate::scenario::Repetitions::Auto
+        && let Some(budget) = s.time_budget_s
+    {
+        let per_round = c.estimate_s / (s.max_rounds + s.warmup + 1) as f64;
+        c.estimate_s = c.estimate_s.min(budget + per_round * (s.warmup + 2) as f64);
+    }
     let max_workers = configs.iter().map(|c| c.run.workers).max().unwrap_or(1);
     let limit = (MAX_WORKERS_PER_CORE * cores).max(64);
     if max_workers > limit {
@@ -104,9 +127,21 @@ pub fn check(s: &Scenario, configs: &[ConfigSpec], cores: usize, free_disk: Opti
     }
     if c.estimate_s > MAX_ESTIMATE_S {
         c.refusals.push(format!(
-            "the sweep would take about {} on a laptop (more than a day); reduce the records, repetitions or configurations, or simulate it",
-            human(c.estimate_s)
+            "the sweep would take about {} on a laptop (more than {}); reduce the records, repetitions or configurations, or simulate it",
+            human(c.estimate_s),
+            human(MAX_ESTIMATE_S)
         ));
+    }
+    for cfg in configs {
+        if cfg.run.batch_size as u64 > cfg.data.records {
+            let w = format!(
+                "batches of {} on {} records: every run is a single batch per worker, so the batch size cannot be what differs",
+                cfg.run.batch_size, cfg.data.records
+            );
+            if !c.warnings.contains(&w) {
+                c.warnings.push(w);
+            }
+        }
     }
     c
 }
@@ -132,6 +167,9 @@ mod tests {
         assert_eq!(human(720.0), "12 min");
         assert_eq!(human(3.0 * 3600.0 + 20.0 * 60.0), "3 h 20 min");
         assert_eq!(human(108_000_000.0), "1250.0 days");
+        assert_eq!(human(2.0 * 3600.0 + 59.7 * 60.0), "3 h 0 min");
+        assert_eq!(human(1e300), "more than 10,000 days");
+        assert_eq!(human(f64::INFINITY), "more than 10,000 days");
     }
 
     #[test]
@@ -147,6 +185,6 @@ mod tests {
         let all = c.refusals.join("\n");
         assert!(all.contains("2000 workers on 2 cores"), "{all}");
         assert!(all.contains("GB of temporary disk"), "{all}");
-        assert!(all.contains("more than a day"), "{all}");
+        assert!(all.contains("more than 30 min"), "{all}");
     }
 }

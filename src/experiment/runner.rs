@@ -1,7 +1,9 @@
-//! Runs a scenario: data made once per (records, seed, size, rates) and
-//! reused, warm-ups then measured repetitions per configuration, each on a
-//! fresh database, every run journaled as it finishes, then the summary,
-//! the exports and the figures.
+//! Runs a scenario: warm-ups, then the measured runs in rounds (every
+//! configuration once per round, `order.rs`) or configuration after
+//! configuration (`order = "grouped"`), each on a fresh database, every run
+//! journaled as it finishes; with `repetitions = "auto"`, rounds until
+//! every speedup interval is narrow enough or the budget ends; then the
+//! summary, the exports and the figures.
 //!
 //! Timelines are recorded in one extra run per configuration that is not
 //! measured, so no measured run pays for the instrumentation. An interrupt
@@ -10,13 +12,17 @@
 //! temporary data are removed.
 
 use super::journal::{self, Journal};
+use super::measure::{Bench, EngineBench};
+use super::order;
+use super::progress::Progress;
 use crate::analysis::RunRecord;
+use crate::analysis::precision::{self, PrecisionReport, StopReason};
 use crate::report::{self, Report, build_report};
-use crate::run::{self, Ctx, Input, Interrupted, RunOutput};
-use crate::scenario::{ConfigSpec, DataKey, Scenario, expand};
+use crate::run::Ctx;
+use crate::scenario::repeat::MIN_AUTO_ROUNDS;
+use crate::scenario::{ConfigSpec, Order, Repetitions, Scenario, expand};
 use crate::store::{self, FolderLock};
-use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
+use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Default)]
@@ -43,52 +49,62 @@ pub struct Outcome {
     pub notes: Vec<String>,
 }
 
-/// Runs every configuration and writes the exports and figures.
-pub fn run_scenario(s: &Scenario, opts: &RunOptions) -> Result<Outcome> {
+/// Runs every configuration and writes the exports and figures, telling
+/// `progress` how far it got.
+pub fn run_scenario(s: &Scenario, opts: &RunOptions, progress: &dyn Progress) -> Result<Outcome> {
     let dir = store::output_dir(&s.name, s.output.as_deref());
     store::claim_folder(&dir, opts.overwrite)?;
     let lock = FolderLock::acquire(&dir)?;
     let mut notes = Vec::new();
     if let Some(pid) = lock.took_over_from {
         notes.push(format!(
-            "took over the lock of '{}' from a process that is gone (pid {pid})",
+            "took over the lock of '{}' left by pid {pid}, which no longer holds it",
             dir.display()
         ));
     }
     let configs = expand(s);
-    let (journal, previous) = open_journal(&dir, opts, &mut notes)?;
-    let mut records: Vec<RunRecord> = Vec::new();
-    for c in &configs {
-        let mut mine: Vec<RunRecord> = previous.iter().filter(|r| r.matches(c)).cloned().collect();
-        mine.sort_by_key(|r| r.rep);
-        mine.dedup_by_key(|r| r.rep);
-        mine.truncate(s.repetitions);
-        records.extend(mine);
-    }
+    let (mut journal, previous) = open_journal(&dir, opts, &mut notes)?;
+    let records = reuse(s, opts, &configs, &previous, &mut notes);
     let reused = records.len();
-    if opts.resume {
-        let other = previous.len().saturating_sub(reused);
+    let mut bench = EngineBench::new(&opts.ctx, &dir)?;
+    let mut sink = |r: &RunRecord| journal.append(r);
+    let mut sweep = Sweep {
+        s,
+        configs: &configs,
+        records,
+        ran: 0,
+        progress,
+        failing: Vec::new(),
+    };
+    let stop = sweep.drive(&mut bench, &mut sink);
+    progress.finish();
+    let stop = stop?;
+    if stop == Some(StopReason::Failing) {
         notes.push(format!(
-            "resuming: {reused} finished run(s) reused, {} to run{}",
-            configs.len() * s.repetitions - reused,
-            if other > 0 {
-                format!("; {other} journaled run(s) were made with other settings or belong to configurations no longer in the sweep: kept in {}, left out of the exports", store::JOURNAL)
-            } else {
-                String::new()
-            }
+            "stopped early: the last {FAIL_STREAK} runs all failed with the same error ({}); that is the machine, not the configurations (a full disk? see `ingestlab doctor`); fix it and continue with --resume (failed runs are made again)",
+            sweep.failing_alike().unwrap_or("?")
         ));
     }
-    let mut sweep = Sweep::new(s, opts, &dir, journal, &configs, &records)?;
-    for c in &configs {
-        if sweep.config(c, &mut records)? {
-            break;
-        }
+    let (records, ran) = (sweep.records, sweep.ran);
+    drop(bench);
+    let interrupted = stop == Some(StopReason::Interrupted);
+    let mut report = build_report(s, configs.clone(), records, false);
+    if s.repetitions == Repetitions::Auto {
+        report.precision = Some(PrecisionReport {
+            target: s.precision,
+            rounds: report.runs.iter().map(|r| r.rep + 1).max().unwrap_or(0),
+            stopped_by: stop.unwrap_or(StopReason::MaxRounds),
+            configs: precision::judge(&configs, &report.runs, s.precision),
+        });
     }
-    let interrupted = sweep.interrupted;
-    let ran = sweep.ran;
-    drop(sweep);
-    let mut report = build_report(s, configs, records, false);
-    report.partial = interrupted;
+    report.partial = interrupted || stop == Some(StopReason::Failing);
+    report.server_waits = configs
+        .iter()
+        .filter_map(|c| {
+            let bytes = std::fs::read(store::waits_file(&dir, &c.id)).ok()?;
+            Some((c.id.clone(), serde_json::from_slice(&bytes).ok()?))
+        })
+        .collect();
     report.figures = crate::plot::render_all(&report, &dir, &opts.figures)?;
     report::write_all(&report, &dir)?;
     drop(lock);
@@ -100,6 +116,67 @@ pub fn run_scenario(s: &Scenario, opts: &RunOptions) -> Result<Outcome> {
         interrupted,
         notes,
     })
+}
+
+/// The journaled runs a resumed sweep reuses (successful, made with the
+/// same settings, within the planned rounds), and what to tell the user.
+fn reuse(
+    s: &Scenario,
+    opts: &RunOptions,
+    configs: &[ConfigSpec],
+    previous: &[RunRecord],
+    notes: &mut Vec<String>,
+) -> Vec<RunRecord> {
+    let planned = s.repetitions.planned(s.max_rounds);
+    let mut records: Vec<RunRecord> = Vec::new();
+    for c in configs {
+        let mut mine: Vec<RunRecord> = previous
+            .iter()
+            .filter(|r| r.matches(c) && !r.failed && r.rep < planned)
+            .cloned()
+            .collect();
+        mine.sort_by_key(|r| r.rep);
+        mine.dedup_by_key(|r| r.rep);
+        records.extend(mine);
+    }
+    let reused = records.len();
+    if opts.resume {
+        // A failed run is not a finished one: it is made again. Lines that
+        // repeat a reused run (a journal copied onto itself) are duplicates,
+        // not runs made with other settings.
+        let failed = previous.iter().filter(|r| r.failed).count();
+        let other = previous
+            .iter()
+            .filter(|r| !r.failed)
+            .filter(|r| {
+                !records
+                    .iter()
+                    .any(|x| x.config_id == r.config_id && x.rep == r.rep)
+            })
+            .count();
+        let duplicates = previous.len().saturating_sub(reused + other + failed);
+        if duplicates > 0 {
+            notes.push(format!(
+                "{duplicates} journal line(s) repeat a run already read and were ignored"
+            ));
+        }
+        let todo = match s.repetitions {
+            Repetitions::Fixed(n) => format!("{} to run", configs.len() * n - reused),
+            Repetitions::Auto => "rounds go on until \"auto\" is satisfied".to_string(),
+        };
+        let mut note = format!("resuming: {reused} finished run(s) reused, {todo}");
+        if failed > 0 {
+            note += &format!("; {failed} journaled run(s) failed and are made again");
+        }
+        if other > 0 {
+            note += &format!(
+                "; {other} journaled run(s) were made with other settings or belong to configurations no longer in the sweep: kept in {}, left out of the exports",
+                store::JOURNAL
+            );
+        }
+        notes.push(note);
+    }
+    records
 }
 
 /// The journal, and the runs it already holds when resuming.
@@ -136,177 +213,295 @@ fn open_journal(
 /// The state of a sweep in progress.
 struct Sweep<'a> {
     s: &'a Scenario,
-    ctx: &'a Ctx,
-    dir: &'a Path,
-    journal: Journal,
-    bar: ProgressBar,
-    /// Generated inputs, made once per data key (removed when dropped).
-    work: tempfile::TempDir,
-    inputs: Vec<(DataKey, Input)>,
-    configs: usize,
-    done_configs: usize,
+    configs: &'a [ConfigSpec],
+    /// Every finished run, reused or new.
+    records: Vec<RunRecord>,
     ran: usize,
-    interrupted: bool,
+    progress: &'a dyn Progress,
+    /// The errors of the latest runs, while each failed with one.
+    failing: Vec<String>,
 }
 
-impl<'a> Sweep<'a> {
-    fn new(
-        s: &'a Scenario,
-        opts: &'a RunOptions,
-        dir: &'a Path,
-        journal: Journal,
-        configs: &[ConfigSpec],
-        records: &[RunRecord],
-    ) -> Result<Self> {
-        let todo = configs.len() * s.repetitions - records.len();
-        let bar = ProgressBar::new(todo as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} runs, {msg} [{elapsed_precise}, {eta} left]",
-            )
-            .expect("valid template"),
-        );
-        Ok(Sweep {
-            s,
-            ctx: &opts.ctx,
-            dir,
-            journal,
-            bar,
-            work: tempfile::tempdir()
-                .context("creating a temporary folder for data and databases")?,
-            inputs: Vec::new(),
-            configs: configs.len(),
-            done_configs: 0,
-            ran: 0,
-            interrupted: false,
-        })
-    }
+/// This many runs in a row failing with the same error stop the sweep: the
+/// cause is the machine (a full disk, say), not the configurations.
+pub const FAIL_STREAK: usize = 5;
 
-    /// Warm-ups, the missing repetitions and the timeline of one
-    /// configuration. Returns true when the sweep was interrupted.
-    fn config(&mut self, c: &ConfigSpec, records: &mut Vec<RunRecord>) -> Result<bool> {
-        self.done_configs += 1;
-        let have: Vec<usize> = records
-            .iter()
-            .filter(|r| r.config_id == c.id)
-            .map(|r| r.rep)
-            .collect();
-        let missing: Vec<usize> = (0..self.s.repetitions)
-            .filter(|r| !have.contains(r))
-            .collect();
-        let timeline = store::timeline_file(self.dir, &c.id);
-        if missing.is_empty() && (c.run.workers == 1 || timeline.exists()) {
-            return Ok(false);
-        }
-        self.bar.set_message(format!(
-            "configuration {}/{}",
-            self.done_configs, self.configs
-        ));
-        let db = self
-            .work
-            .path()
-            .join(format!("run.{}", c.run.backend.engine));
-        let i = self.input_index(&c.data)?;
-        if !missing.is_empty() {
-            for _ in 0..self.s.warmup {
-                let _ = run::run(&self.inputs[i].1, &db, &c.run, self.ctx);
-            }
-        }
-        for rep in missing {
-            let Some(rec) = self.measure(c, i, &db, rep)? else {
-                self.interrupted = true;
-                return Ok(true);
-            };
-            self.journal.append(&rec)?;
-            records.push(rec);
-            self.ran += 1;
-            self.bar.inc(1);
-        }
-        if c.run.workers > 1 && !timeline.exists() {
-            self.record_timeline(c, i, &db, &timeline)?;
-        }
-        Ok(self.interrupted)
-    }
+/// Where each finished run goes (the journal).
+type Sink<'a> = dyn FnMut(&RunRecord) -> Result<()> + 'a;
 
-    /// One measured run, or None when interrupted.
-    fn measure(
-        &mut self,
-        c: &ConfigSpec,
-        i: usize,
-        db: &Path,
-        rep: usize,
-    ) -> Result<Option<RunRecord>> {
-        let out = run::run(&self.inputs[i].1, db, &c.run, self.ctx);
-        let _ = crate::backend::remove_db_files(db);
-        let record = |failed, error: Option<String>, result| RunRecord {
-            config_id: c.id.clone(),
-            rep,
-            failed,
-            error,
-            result,
-            data: Some(c.data),
-            run: Some(c.run.clone()),
+impl Sweep<'_> {
+    /// Makes every missing run, then the timelines. Returns why "auto"
+    /// stopped, or `Interrupted`; None for a fixed count that finished.
+    fn drive(&mut self, bench: &mut dyn Bench, sink: &mut Sink) -> Result<Option<StopReason>> {
+        let stop = match self.s.order {
+            Order::Rounds => self.rounds(bench, sink)?,
+            Order::Grouped => self.grouped(bench, sink)?,
         };
-        Ok(Some(match out {
-            Ok(RunOutput { result, .. }) => {
-                let failed = !result.verification.passed;
-                if failed {
-                    self.bar.suspend(|| {
-                        eprintln!(
-                            "VERIFICATION FAILED: {} run {rep}: {}",
-                            c.id,
-                            result.verification.problems.join("; ")
-                        )
-                    });
+        if matches!(stop, Some(StopReason::Interrupted | StopReason::Failing)) {
+            return Ok(stop);
+        }
+        for c in self.configs.iter().filter(|c| c.run.workers > 1) {
+            if !bench.has_timeline(c) && !bench.timeline(c, self.progress)? {
+                return Ok(Some(StopReason::Interrupted));
+            }
+        }
+        Ok(stop)
+    }
+
+    fn have(&self, i: usize, rep: usize) -> bool {
+        let id = &self.configs[i].id;
+        self.records
+            .iter()
+            .any(|r| r.config_id == *id && r.rep == rep)
+    }
+
+    /// One measured run, journaled; false when interrupted.
+    fn one(
+        &mut self,
+        bench: &mut dyn Bench,
+        sink: &mut Sink,
+        i: usize,
+        rep: usize,
+    ) -> Result<bool> {
+        let Some(rec) = bench.measure(&self.configs[i], rep, self.progress)? else {
+            return Ok(false);
+        };
+        sink(&rec)?;
+        // The root cause (the last part of the error chain), not the
+        // batch it hit: "writing batch 3: database or disk is full".
+        match &rec.error {
+            Some(e) if rec.failed => {
+                let root = e.rsplit(": ").next().unwrap_or(e);
+                self.failing.push(root.to_string());
+            }
+            _ => self.failing.clear(),
+        }
+        self.records.push(rec);
+        self.ran += 1;
+        Ok(true)
+    }
+
+    /// The error every one of the latest [`FAIL_STREAK`] runs failed with.
+    pub fn failing_alike(&self) -> Option<&str> {
+        let n = self.failing.len();
+        (n >= FAIL_STREAK
+            && self.failing[n - FAIL_STREAK..]
+                .iter()
+                .all(|e| *e == self.failing[n - 1]))
+        .then(|| self.failing[n - 1].as_str())
+    }
+
+    /// Warm-ups of every configuration in `order`; false when interrupted.
+    fn warm(&self, bench: &mut dyn Bench, order: &[usize]) -> Result<bool> {
+        for &i in order {
+            for _ in 0..self.s.warmup {
+                if !bench.warmup(&self.configs[i])? {
+                    return Ok(false);
                 }
-                record(failed, None, Some(result))
-            }
-            Err(e) if e.is::<Interrupted>() => return Ok(None),
-            Err(e) => {
-                self.bar
-                    .suspend(|| eprintln!("RUN FAILED: {} run {rep}: {e:#}", c.id));
-                record(true, Some(format!("{e:#}")), None)
-            }
-        }))
-    }
-
-    /// One extra, unmeasured run that records the timeline.
-    fn record_timeline(&mut self, c: &ConfigSpec, i: usize, db: &Path, path: &Path) -> Result<()> {
-        let mut cfg = c.run.clone();
-        cfg.timeline = true;
-        let out = run::run(&self.inputs[i].1, db, &cfg, self.ctx);
-        let _ = crate::backend::remove_db_files(db);
-        match out {
-            Ok(o) => store::write_atomic(path, &serde_json::to_vec(&o.timeline)?),
-            Err(e) if e.is::<Interrupted>() => {
-                self.interrupted = true;
-                Ok(())
-            }
-            Err(e) => {
-                self.bar
-                    .suspend(|| eprintln!("timeline run of {} failed: {e:#}", c.id));
-                Ok(())
             }
         }
+        Ok(true)
     }
 
-    /// The input of `key`, generated on first use.
-    fn input_index(&mut self, key: &DataKey) -> Result<usize> {
-        if let Some(i) = self.inputs.iter().position(|(k, _)| k == key) {
-            return Ok(i);
+    fn rounds(&mut self, bench: &mut dyn Bench, sink: &mut Sink) -> Result<Option<StopReason>> {
+        let s = self.s;
+        let auto = s.repetitions == Repetitions::Auto;
+        let planned = s.repetitions.planned(s.max_rounds);
+        let families = order::families(self.configs);
+        self.progress
+            .start(planned, self.configs.len(), self.records.len());
+        let (mut warmed, mut last_round_s) = (false, 0.0);
+        for round in 0..planned {
+            if auto && round >= MIN_AUTO_ROUNDS {
+                let judged = precision::judge(self.configs, &self.records, s.precision);
+                if judged.iter().all(|c| c.reached) {
+                    return Ok(Some(StopReason::Precision));
+                }
+                if let Some(budget) = s.time_budget_s
+                    && bench.elapsed_s() + last_round_s > budget
+                {
+                    return Ok(Some(StopReason::TimeBudget));
+                }
+            }
+            let todo: Vec<usize> = order::round_order(&families, round, s.shuffle_seed)
+                .into_iter()
+                .filter(|&i| !self.have(i, round))
+                .collect();
+            if todo.is_empty() {
+                continue;
+            }
+            if !warmed {
+                warmed = true;
+                if !self.warm(bench, &order::round_order(&families, 0, s.shuffle_seed))? {
+                    return Ok(Some(StopReason::Interrupted));
+                }
+            }
+            self.progress.round(round, planned);
+            let t0 = bench.elapsed_s();
+            for (k, &i) in todo.iter().enumerate() {
+                if !self.one(bench, sink, i, round)? {
+                    return Ok(Some(StopReason::Interrupted));
+                }
+                if self.failing_alike().is_some() {
+                    return Ok(Some(StopReason::Failing));
+                }
+                self.progress.run_done(k + 1, todo.len());
+            }
+            last_round_s = bench.elapsed_s() - t0;
         }
-        let path = self
-            .work
-            .path()
-            .join(format!("data-{}.xml", self.inputs.len()));
-        crate::data::generate::write_file(&key.gen_options(), &path)?;
-        self.inputs.push((*key, Input::open(&path)?));
-        Ok(self.inputs.len() - 1)
+        Ok(auto.then_some(StopReason::MaxRounds))
+    }
+
+    fn grouped(&mut self, bench: &mut dyn Bench, sink: &mut Sink) -> Result<Option<StopReason>> {
+        let planned = self.s.repetitions.planned(self.s.max_rounds);
+        self.progress
+            .start(planned, self.configs.len(), self.records.len());
+        for i in 0..self.configs.len() {
+            let missing: Vec<usize> = (0..planned).filter(|&r| !self.have(i, r)).collect();
+            if missing.is_empty() {
+                continue;
+            }
+            if !self.warm(bench, &[i])? {
+                return Ok(Some(StopReason::Interrupted));
+            }
+            for (k, rep) in missing.iter().enumerate() {
+                if !self.one(bench, sink, i, *rep)? {
+                    return Ok(Some(StopReason::Interrupted));
+                }
+                if self.failing_alike().is_some() {
+                    return Ok(Some(StopReason::Failing));
+                }
+                self.progress.run_done(k + 1, missing.len());
+            }
+        }
+        Ok(None)
     }
 }
 
-impl Drop for Sweep<'_> {
-    fn drop(&mut self) {
-        self.bar.finish_and_clear();
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::summarize;
+    use crate::analysis::summary::tests::{run, spec};
+    use crate::experiment::progress::Silent;
+
+    /// Runs that take their true time times the machine's slowness, which
+    /// grows linearly with (virtual) time from 1× to 2× over the sweep.
+    struct DriftingBench {
+        now: f64,
+        /// Virtual seconds over which the machine slows by 1×.
+        per_unit: f64,
+        truth: Vec<(String, f64)>,
+    }
+
+    impl DriftingBench {
+        fn wall(&mut self, c: &ConfigSpec) -> f64 {
+            let t = self.truth.iter().find(|x| x.0 == c.id).unwrap().1;
+            let w = t * (1.0 + self.now / self.per_unit);
+            self.now += w;
+            w
+        }
+    }
+
+    impl Bench for DriftingBench {
+        fn warmup(&mut self, c: &ConfigSpec) -> Result<bool> {
+            self.wall(c);
+            Ok(true)
+        }
+        fn measure(
+            &mut self,
+            c: &ConfigSpec,
+            rep: usize,
+            _: &dyn Progress,
+        ) -> Result<Option<RunRecord>> {
+            let w = self.wall(c);
+            Ok(Some(run(c, rep, w, w * c.run.workers as f64, 0.0)))
+        }
+        fn has_timeline(&self, _: &ConfigSpec) -> bool {
+            true
+        }
+        fn timeline(&mut self, _: &ConfigSpec, _: &dyn Progress) -> Result<bool> {
+            Ok(true)
+        }
+        fn elapsed_s(&self) -> f64 {
+            self.now
+        }
+    }
+
+    fn sweep_with(order: &str, seed: u64) -> Vec<(f64, f64)> {
+        let configs = vec![
+            spec("a1", 1, "a1"),
+            spec("a2", 2, "a1"),
+            spec("a4", 4, "a1"),
+            spec("b1", 1, "b1"),
+            spec("b2", 2, "b1"),
+        ];
+        let truth: Vec<(String, f64)> = [
+            ("a1", 1.0),
+            ("a2", 0.55),
+            ("a4", 0.4),
+            ("b1", 2.0),
+            ("b2", 1.2),
+        ]
+        .iter()
+        .map(|(id, t)| (id.to_string(), *t))
+        .collect();
+        let total: f64 = 5.0 * truth.iter().map(|x| x.1).sum::<f64>();
+        // Slowness 1 + t/T reaches 2 at the end when T = total / ln 2.
+        let mut bench = DriftingBench {
+            now: 0.0,
+            per_unit: total / std::f64::consts::LN_2,
+            truth: truth.clone(),
+        };
+        let s = crate::scenario::parse(
+            &format!("name = \"d\"\nrepetitions = 5\norder = \"{order}\"\nshuffle_seed = {seed}\n[data]\nrecords = [10]\n[sweep]\nworkers = [1]\n"),
+            Path::new("d.toml"),
+            &[],
+        )
+        .unwrap();
+        let mut sweep = Sweep {
+            s: &s,
+            configs: &configs,
+            records: Vec::new(),
+            ran: 0,
+            progress: &Silent,
+            failing: Vec::new(),
+        };
+        let mut sink = |_: &RunRecord| Ok(());
+        assert_eq!(sweep.drive(&mut bench, &mut sink).unwrap(), None);
+        assert_eq!(sweep.ran, 25);
+        let (sum, _) = summarize(&configs, &sweep.records, order == "rounds");
+        let true_speedup = |id: &str, base: &str| {
+            let t = |x: &str| truth.iter().find(|y| y.0 == x).unwrap().1;
+            t(base) / t(id)
+        };
+        sum.iter()
+            .filter(|c| c.workers() > 1)
+            .map(|c| (c.speedup.unwrap(), true_speedup(&c.id, &c.baseline)))
+            .collect()
+    }
+
+    /// The machine slows 2× over a sweep of 5 rounds: rounds with paired
+    /// speedups recover every true speedup within 2% whatever the shuffle;
+    /// configuration after configuration, the drift is taken for the
+    /// engines'.
+    #[test]
+    fn rounds_with_pairing_recover_the_speedup_on_a_drifting_machine() {
+        for seed in 0..20 {
+            for (got, truth) in sweep_with("rounds", seed) {
+                assert!(
+                    (got / truth - 1.0).abs() < 0.02,
+                    "seed {seed}: {got} vs {truth}"
+                );
+            }
+        }
+        let worst = sweep_with("grouped", 0)
+            .iter()
+            .map(|(got, truth)| (got / truth - 1.0).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst > 0.10,
+            "grouped order should carry the drift: {worst}"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! (and per engine, lock model... where the sweep varies them).
 
 use super::draw::{Line, LineChart, Pt};
-use super::{MAX_LINES, Prepared, interval_note, labels, measured};
+use super::{Prepared, interval_note, keep_lines, labels, measured};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
 use crate::scenario::facets::Dim;
@@ -18,7 +18,6 @@ pub(crate) fn series<'a>(m: &[&'a ConfigSummary], along: Dim) -> Vec<Vec<&'a Con
         }
     }
     out.retain(|v| v.len() >= 2);
-    out.truncate(MAX_LINES);
     out
 }
 
@@ -65,10 +64,11 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         .copied()
         .filter(|s| s.facets.records == max_records)
         .collect();
-    let series = series(&largest, Dim::Batch);
+    let mut series = series(&largest, Dim::Batch);
     if series.is_empty() {
         return Err("no configuration was measured at two batch sizes".into());
     }
+    let dropped = keep_lines(&mut series);
     let lines = lines(&series);
     let intervals: Vec<_> = series
         .iter()
@@ -92,7 +92,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         best.workers(),
         sizes[0],
         sizes[sizes.len() - 1]
-    );
+    ) + &dropped;
     Ok((
         LineChart {
             title: format!("Throughput vs batch size ({})", r.scenario.name),

@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod changes;
 pub mod draw;
+pub mod drift;
 pub mod efficiency;
 pub mod heatmap;
 pub mod output;
@@ -91,6 +92,11 @@ pub fn render_all(
         timeline::prepare(report, results_dir)
     );
     chart!(
+        "drift",
+        "The machine's speed over the sweep",
+        drift::prepare(report)
+    );
+    chart!(
         "heatmap",
         "Throughput over workers × batch size",
         heatmap::prepare(report)
@@ -139,6 +145,21 @@ pub(crate) fn interval_note(what: &str, intervals: &[Interval]) -> String {
 /// another marker (the legend shows each line's marker). Eight covers the
 /// quickstart's 2 engines × 2 lock models × 2 batch sizes.
 pub const MAX_LINES: usize = 8;
+
+/// Keeps the first [`MAX_LINES`] series of a chart and returns the
+/// caption's note on the rest ("" when nothing was left out), so no series
+/// is dropped without a word.
+pub(crate) fn keep_lines<T>(series: &mut Vec<T>) -> String {
+    let dropped = series.len().saturating_sub(MAX_LINES);
+    series.truncate(MAX_LINES);
+    if dropped == 0 {
+        String::new()
+    } else {
+        format!(
+            " {dropped} more series are not drawn here (a chart holds {MAX_LINES}); every configuration is in summary.csv and the report's tables."
+        )
+    }
+}
 
 #[cfg(test)]
 pub(crate) mod testdata {

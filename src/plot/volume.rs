@@ -4,7 +4,7 @@
 
 use super::batch::series;
 use super::draw::{Line, LineChart, Pt};
-use super::{Prepared, interval_note, labels, measured};
+use super::{Prepared, interval_note, keep_lines, labels, measured};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
 use crate::scenario::facets::Dim;
@@ -24,7 +24,8 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         .into_iter()
         .filter(|s| s.workers() > 1 && s.speedup.is_some())
         .collect();
-    let series = series(&pooled, Dim::Records);
+    let mut series = series(&pooled, Dim::Records);
+    let dropped = keep_lines(&mut series);
     if series.is_empty() {
         return Err("no multi-worker configuration was measured at two record counts".into());
     }
@@ -70,7 +71,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             y_from_zero: true,
             note: Some(interval_note("the speedup", &intervals)),
         },
-        caption(&lines_summary(&series)),
+        caption(&lines_summary(&series)) + &dropped,
     ))
 }
 

@@ -5,7 +5,7 @@
 //! warnings.
 
 use super::{Exporter, Report, opt};
-use crate::analysis::compare::compare_times;
+use crate::analysis::compare::{compare_in_rounds, compare_times};
 use crate::analysis::stats::{Interval, percent};
 use crate::analysis::{ConfigSummary, RunRecord};
 use anyhow::Result;
@@ -28,12 +28,14 @@ impl Exporter for Markdown {
     }
 }
 
-const SECTIONS: [fn(&mut String, &Report) -> Out; 10] = [
+const SECTIONS: [fn(&mut String, &Report) -> Out; 12] = [
     header,
     best_per_engine,
     speedup_table,
     told_apart,
+    super::conditions::section,
     where_the_time_goes,
+    super::conditions::server_waits,
     same_content,
     fits,
     intervals_note,
@@ -49,6 +51,7 @@ fn header(md: &mut String, r: &Report) -> Out {
         s.name,
         if r.simulated { " (simulated)" } else { "" }
     )?;
+    super::answer::section(md, r)?;
     if !s.description.is_empty() {
         writeln!(md, "{}\n", s.description.trim())?;
     }
@@ -61,15 +64,29 @@ fn header(md: &mut String, r: &Report) -> Out {
     let failed = r.runs.iter().filter(|x| x.failed).count();
     writeln!(
         md,
-        "{} configurations, {} runs ({failed} failed), {} repetition(s) each after {} warm-up run(s), every run on a fresh database.\n",
+        "{} configurations, {} runs ({failed} failed), {} repetition(s) each after {} warm-up run(s), every run on a fresh database; {}.\n",
         r.configs.len(),
         r.runs.len(),
         s.repetitions,
-        s.warmup
+        s.warmup,
+        match s.order {
+            crate::scenario::Order::Rounds => format!(
+                "measured in rounds (every configuration once per round, each speedup group's runs side by side in alternating order, groups shuffled with seed {})",
+                s.shuffle_seed
+            ),
+            crate::scenario::Order::Grouped => "measured configuration after configuration (grouped order: speedups are unpaired and carry the machine's drift between configurations)".to_string(),
+        }
     )?;
+    if let Some(cores) = r.simulated_cores {
+        writeln!(
+            md,
+            "**Simulated** in virtual time for **{cores} core(s)** from a cost model; nothing below was measured. The machine that ran the simulation:\n"
+        )?;
+    }
     writeln!(
         md,
-        "Measured {} with ingestlab {} on {} ({} cores, {:.1} GiB), {}; engines: {}.\n",
+        "{} {} with ingestlab {} on {} ({} cores, {:.1} GiB), {}; engines: {}.\n",
+        if r.simulated { "Computed" } else { "Measured" },
         e.date,
         e.ingestlab_version,
         e.cpu_model,
@@ -127,9 +144,15 @@ fn best_per_engine(md: &mut String, r: &Report) -> Out {
 
 fn speedup_table(md: &mut String, r: &Report) -> Out {
     writeln!(md, "\n## Speedup and efficiency\n")?;
+    let paired = r.summaries.iter().any(|x| x.speedup_paired);
     writeln!(
         md,
-        "speedup = T1 / Tn with T1 the median wall time of the sequential 1-worker run on the same data, engine, method, index policy and batch size; efficiency = speedup / n. \"Busy fraction\" is the formula of the original benchmark script, sum of per-batch times / (wall × workers), shown for comparison: it counts waiting as work.\n"
+        "speedup = T1 / Tn with T1 the wall time of the sequential 1-worker run on the same data, engine, method, index policy and batch size; {} efficiency = speedup / n. \"Busy fraction\" is the formula of the original benchmark script, sum of per-batch times / (wall × workers), shown for comparison: it counts waiting as work.\n",
+        if paired {
+            "T1 and Tn are paired within each round, and the speedup is the Hodges–Lehmann estimate of the per-round ratios T1(r) / Tn(r) with its Wilcoxon signed-rank interval;"
+        } else {
+            "the speedup is the ratio of the median wall times, with the Mann–Whitney interval of that ratio;"
+        }
     )?;
     writeln!(
         md,
@@ -170,6 +193,11 @@ fn walls(runs: &[RunRecord], id: &str) -> Vec<f64> {
 /// For every group measured at two or more pooled worker counts: can the
 /// two largest be told apart? (The seed's "would 2 workers beat 4?")
 fn told_apart(md: &mut String, r: &Report) -> Out {
+    if r.simulated {
+        // Simulated repetitions differ only by the model's random draws: a
+        // significance test between them would test the random numbers.
+        return Ok(());
+    }
     let mut lines = Vec::new();
     let mut groups: Vec<&str> = r
         .summaries
@@ -186,8 +214,13 @@ fn told_apart(md: &mut String, r: &Report) -> Out {
             .collect();
         members.sort_by_key(|s| s.workers());
         if let [.., a, b] = members.as_slice() {
-            let (wa, wb) = (walls(&r.runs, &a.id), walls(&r.runs, &b.id));
-            let c = compare_times(&wa, &wb);
+            let paired = (r.scenario.order == crate::scenario::Order::Rounds)
+                .then(|| compare_in_rounds(&r.runs, &a.id, &b.id))
+                .flatten();
+            let c = paired.map_or_else(
+                || compare_times(&walls(&r.runs, &a.id), &walls(&r.runs, &b.id)),
+                |p| p.change,
+            );
             let name = |s: &ConfigSummary| format!("{} workers", s.workers());
             lines.push(format!(
                 "- {}: {}.",
@@ -202,7 +235,7 @@ fn told_apart(md: &mut String, r: &Report) -> Out {
     writeln!(md, "\n## Can the worker counts be told apart?\n")?;
     writeln!(
         md,
-        "The two largest worker counts of each curve, by the two-sided Mann–Whitney U test on their run times (α = 0.05; a change within ±2% is noise). With 3 runs against 3 no difference can ever be detected.\n"
+        "The two largest worker counts of each curve, by a two-sided test on their run times (α = 0.05; a change within ±2% is noise): measured in rounds, the Wilcoxon signed-rank test on the runs of the same round; otherwise the Mann–Whitney U test, with which 3 runs against 3 can never be told apart.\n"
     )?;
     for l in lines {
         writeln!(md, "{l}")?;

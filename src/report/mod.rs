@@ -3,7 +3,9 @@
 //! the [`Exporter`] trait, every file written atomically (temporary file,
 //! then rename) so a crash never leaves half a summary.
 
+pub mod answer;
 pub mod comparison;
+mod conditions;
 pub mod environment;
 pub mod json;
 pub mod markdown;
@@ -45,6 +47,21 @@ pub struct Report {
     /// asked for.
     #[serde(default)]
     pub partial: bool,
+    /// The machine's speed over the sweep and the runs taken while it was
+    /// busy (None for simulated runs).
+    #[serde(default)]
+    pub drift: Option<crate::analysis::drift::Drift>,
+    /// With repetitions = "auto": which configurations reached the
+    /// precision (filled in by the sweep).
+    #[serde(default)]
+    pub precision: Option<crate::analysis::precision::PrecisionReport>,
+    /// Per configuration with a server (PostgreSQL): what its connections
+    /// waited on in the timeline run (filled in by the sweep).
+    #[serde(default)]
+    pub server_waits: Vec<(String, crate::backend::ServerWaits)>,
+    /// The core count a simulation assumed (None for measured runs).
+    #[serde(default)]
+    pub simulated_cores: Option<usize>,
 }
 
 /// Summarises runs into a report with this machine's environment.
@@ -54,7 +71,8 @@ pub fn build_report(
     runs: Vec<RunRecord>,
     simulated: bool,
 ) -> Report {
-    let (summaries, mut warnings) = summarize(&configs, &runs);
+    let paired = s.order == crate::scenario::Order::Rounds;
+    let (summaries, mut warnings) = summarize(&configs, &runs, paired);
     let mut engines: Vec<String> = runs
         .iter()
         .filter_map(|r| r.result.as_ref().map(|x| x.engine_version.clone()))
@@ -71,7 +89,21 @@ pub fn build_report(
             c.differing.join(", ")
         ));
     }
+    let drift = crate::analysis::drift::drift(&runs);
+    if let Some(d) = drift.as_ref().filter(|d| d.flagged_runs > 0) {
+        warnings.push(format!(
+            "{} of {} run(s) were taken while the machine was busy or stolen from (steal above {:.0}% or other processes above {} core): flagged in runs.csv, kept in the statistics",
+            d.flagged_runs,
+            d.sampled_runs,
+            100.0 * crate::machine::STEAL_FLAG,
+            crate::machine::FOREIGN_FLAG_CORES
+        ));
+    }
     Report {
+        drift,
+        precision: None,
+        server_waits: Vec::new(),
+        simulated_cores: None,
         scenario: s.clone(),
         environment: Environment::capture(engines),
         configs,

@@ -41,6 +41,16 @@ struct Row<'a> {
     peak_rss_bytes: u64,
     connections_opened: u64,
     verified: bool,
+    /// Seconds since the Unix epoch when the run started.
+    started_unix_s: Option<f64>,
+    /// The machine during the run (`machine::MachineSample`), percent and
+    /// cores; empty for simulated runs.
+    steal_pct: Option<f64>,
+    iowait_pct: Option<f64>,
+    foreign_cores: Option<f64>,
+    cpu_mhz: Option<f64>,
+    /// Why the machine may have slowed the run (kept in every statistic).
+    machine_flag: String,
 }
 
 impl Exporter for RunsCsv {
@@ -96,6 +106,12 @@ impl Exporter for RunsCsv {
                 peak_rss_bytes: n(|r| r.peak_rss_bytes),
                 connections_opened: n(|r| r.connections_opened),
                 verified: r.is_some_and(|r| r.verification.passed),
+                started_unix_s: run.started_unix_s,
+                steal_pct: run.machine.map(|m| 100.0 * m.steal_share),
+                iowait_pct: run.machine.map(|m| 100.0 * m.iowait_share),
+                foreign_cores: run.machine.map(|m| m.foreign_cores),
+                cpu_mhz: run.machine.and_then(|m| m.cpu_mhz),
+                machine_flag: run.machine.and_then(|m| m.flag()).unwrap_or_default(),
             })?;
         }
         Ok(w.into_inner()?)

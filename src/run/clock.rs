@@ -3,6 +3,7 @@
 //! control. (The simulator has its own virtual time; it shares the batch
 //! plan, not this code.)
 
+use super::cancel::Cancel;
 use crate::choice::choice;
 use std::time::{Duration, Instant};
 
@@ -28,12 +29,27 @@ pub trait Clock: Send + Sync {
 /// Wall-clock time from a monotonic origin.
 pub struct RealClock {
     origin: Instant,
+    /// Paying stops early once this is set, so an interrupt is honoured
+    /// within [`PAY_SLICE_S`] even inside a day-long simulated cost.
+    cancel: Cancel,
 }
 
+/// Costs are paid in slices of at most this many seconds, the cancel flag
+/// checked between them.
+pub const PAY_SLICE_S: f64 = 0.02;
+
 impl RealClock {
+    /// A clock whose payments nothing interrupts (tests, benches).
     pub fn start() -> Self {
+        RealClock::interruptible(Cancel::never())
+    }
+
+    /// A clock whose payments end early once `cancel` is set (the run is
+    /// then discarded at its next batch boundary).
+    pub fn interruptible(cancel: Cancel) -> Self {
         RealClock {
             origin: Instant::now(),
+            cancel,
         }
     }
 }
@@ -43,17 +59,38 @@ impl Clock for RealClock {
         self.origin.elapsed().as_secs_f64()
     }
     fn pay(&self, secs: f64, mode: PayMode) {
-        if secs <= 0.0 {
+        // NaN and non-positive costs are nothing to pay.
+        if secs.is_nan() || secs <= 0.0 {
             return;
         }
         match mode {
-            PayMode::Sleep => std::thread::sleep(Duration::from_secs_f64(secs)),
+            PayMode::Sleep => {
+                let end = Instant::now() + Duration::from_secs_f64(secs.min(1e9));
+                while !self.cancel.is_set() {
+                    let left = end.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    std::thread::sleep(left.min(Duration::from_secs_f64(PAY_SLICE_S)));
+                }
+            }
             PayMode::Spin => {
                 // Spin for CPU time, not wall time: a thread that is
                 // descheduled (more workers than cores) must take longer,
                 // as real CPU work would.
                 let end = thread_cpu_s() + secs;
-                while thread_cpu_s() < end {
+                let mut check = thread_cpu_s() + PAY_SLICE_S;
+                loop {
+                    let now = thread_cpu_s();
+                    if now >= end {
+                        break;
+                    }
+                    if now >= check {
+                        if self.cancel.is_set() {
+                            break;
+                        }
+                        check = now + PAY_SLICE_S;
+                    }
                     std::hint::spin_loop();
                 }
             }
@@ -76,6 +113,25 @@ fn thread_cpu_s() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_payment_ends_soon_after_the_cancel_flag_is_set() {
+        for mode in [PayMode::Sleep, PayMode::Spin] {
+            let cancel = Cancel::never();
+            let clock = RealClock::interruptible(cancel.clone());
+            let t = Instant::now();
+            std::thread::scope(|s| {
+                s.spawn(|| clock.pay(3600.0, mode));
+                std::thread::sleep(Duration::from_millis(50));
+                cancel.set();
+            });
+            assert!(
+                t.elapsed() < Duration::from_secs(2),
+                "{mode}: {:?}",
+                t.elapsed()
+            );
+        }
+    }
 
     #[test]
     fn spinning_costs_cpu_time() {

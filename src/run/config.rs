@@ -187,6 +187,11 @@ impl Overhead {
     }
 }
 
+/// The largest simulated cost (pool, dispatch, per-record work) a run
+/// accepts, seconds: a day. A hard limit: beyond it a run cannot finish,
+/// and 1e308 once overflowed a `Duration`.
+pub const MAX_COST_S: f64 = 86_400.0;
+
 /// Everything one run needs besides its input and database path.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunConfig {
@@ -258,6 +263,8 @@ impl Setting {
                 let knob = knob.replace('_', "-");
                 if engine == "duckdb" {
                     format!("--duckdb-{knob}")
+                } else if engine == "postgres" {
+                    format!("--pg-{knob}")
                 } else {
                     format!("--{knob}")
                 }
@@ -318,6 +325,15 @@ impl RunConfig {
                     setting,
                     format!("must be a non-negative number, got {}", v * per_s),
                 );
+            } else if v > MAX_COST_S {
+                bad(
+                    setting,
+                    format!(
+                        "{} is more than a day ({}); a simulated cost that long is no experiment",
+                        v * per_s,
+                        MAX_COST_S * per_s
+                    ),
+                );
             }
         }
         for (name, message) in backend::validate(&self.backend) {
@@ -350,7 +366,7 @@ impl RunConfig {
     /// The first problem as a one-line message naming the flag.
     pub fn validate(&self) -> anyhow::Result<()> {
         match self.problems().first() {
-            Some(p) => anyhow::bail!("{} {}", p.setting.flag(), p.message),
+            Some(p) => crate::refused::refuse!("{} {}", p.setting.flag(), p.message),
             None => Ok(()),
         }
     }

@@ -32,6 +32,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub struct RunOutput {
     pub result: RunResult,
     pub timeline: Vec<TimelineEvent>,
+    /// What the server's connections waited on, sampled during a timeline
+    /// run on an engine with a server (PostgreSQL); None otherwise.
+    pub server_waits: Option<crate::backend::ServerWaits>,
 }
 
 /// What all threads of a run share.
@@ -259,8 +262,14 @@ pub fn run(input: &Input, db_path: &Path, cfg: &RunConfig, ctx: &Ctx) -> Result<
         db = Box::new(FaultyDb::new(db, f));
     }
     memory::reset_peak();
-    let clock = RealClock::start();
-    run_with(input, db.as_ref(), cfg, &clock, &ctx.cancel)
+    let clock = RealClock::interruptible(ctx.cancel.clone());
+    let out = run_with(input, db.as_ref(), cfg, &clock, &ctx.cancel)?;
+    // An interrupt during the last batch or the verification: the run is
+    // not finished, whatever it returned.
+    if ctx.cancel.is_set() {
+        return Err(super::Interrupted.into());
+    }
+    Ok(out)
 }
 
 /// [`run`] on an existing, empty database with an injected clock.
@@ -273,11 +282,19 @@ pub fn run_with(
 ) -> Result<RunOutput> {
     let shared = Shared::new(cfg, input, clock, cancel)?;
     let counted = CountedDb::new(db);
+    // Sampling the server costs it a query every few ms: only in the
+    // unmeasured timeline run.
+    let sampler = if cfg.timeline {
+        db.sample_waits()?
+    } else {
+        None
+    };
     let parts = if cfg.workers == 1 {
         sequential(&shared, &counted)?
     } else {
         super::pool::run(&shared, &counted)?
     };
+    let server_waits = sampler.map(|s| s.finish()).transpose()?;
     let wall_s = parts.t_end - shared.t0;
     let peak_rss_bytes = memory::peak_rss_bytes();
     let readback = db
@@ -305,6 +322,7 @@ pub fn run_with(
     Ok(RunOutput {
         result,
         timeline: parts.timeline,
+        server_waits,
     })
 }
 

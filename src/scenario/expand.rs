@@ -68,6 +68,7 @@ impl ConfigSpec {
             workers: r.workers,
             batch_size: r.batch_size,
             records: self.data.records,
+            record_work_ns: (r.record_work_s * 1e9).round() as u64,
         }
     }
 
@@ -116,18 +117,24 @@ struct Cell<'a> {
     data: DataKey,
     backend: BackendOptions,
     batch_size: usize,
-    record_work_s: f64,
+    /// Per-record work as the scenario gave it, ms (it names the ids).
+    record_work_ms: f64,
 }
 
 impl Cell<'_> {
     fn expand(&self, out: &mut Vec<ConfigSpec>) {
         let sw = &self.s.sweep;
         let b = &self.backend;
-        let prefix = format!(
+        let mut prefix = format!(
             "{}/{}",
             data_part(&self.data),
             engine_part(b.engine, b.method, b.index)
         );
+        // Ids without per-record work stay as they were before it was an
+        // axis, so older results resume.
+        if self.record_work_ms > 0.0 {
+            prefix += &format!("/k{}", self.record_work_ms);
+        }
         let base_id = format!("{prefix}/b{}/w1", self.batch_size);
         out.push(ConfigSpec {
             id: base_id.clone(),
@@ -136,7 +143,7 @@ impl Cell<'_> {
                 backend: b.clone(),
                 workers: 1,
                 batch_size: self.batch_size,
-                record_work_s: self.record_work_s,
+                record_work_s: self.record_work_ms / 1e3,
                 ..Default::default()
             },
             group: String::new(),
@@ -176,7 +183,7 @@ impl Cell<'_> {
                     queue_depth: sw.queue_depth,
                     overhead: preset.resolve(&sw.knobs()),
                     timeline: false,
-                    record_work_s: self.record_work_s,
+                    record_work_s: self.record_work_ms / 1e3,
                 },
                 group: group.clone(),
                 baseline: base_id.to_string(),
@@ -191,19 +198,28 @@ impl Cell<'_> {
 pub fn expand(s: &Scenario) -> Vec<ConfigSpec> {
     let sw = &s.sweep;
     let mut out: Vec<ConfigSpec> = Vec::new();
-    let record_work_s = sw.record_work_ms.unwrap_or(0.0) / 1e3;
+    let works: Vec<f64> = if sw.record_work_ms.is_empty() {
+        vec![0.0]
+    } else {
+        sw.record_work_ms.clone()
+    };
     for &records in &s.data.records {
         let data = s.data.key(records);
         for &engine in &sw.engines {
             for &method in &sw.methods {
                 for &index in &sw.indexes {
-                    for &batch_size in &sw.batch_sizes {
+                    for (&batch_size, &work_ms) in sw
+                        .batch_sizes
+                        .iter()
+                        .flat_map(|b| works.iter().map(move |w| (b, w)))
+                    {
                         let backend = BackendOptions {
                             engine,
                             method,
                             index,
                             sqlite: s.sqlite.clone(),
                             duckdb: s.duckdb.clone(),
+                            postgres: s.postgres.clone(),
                             ..Default::default()
                         };
                         Cell {
@@ -211,7 +227,7 @@ pub fn expand(s: &Scenario) -> Vec<ConfigSpec> {
                             data,
                             backend,
                             batch_size,
-                            record_work_s,
+                            record_work_ms: work_ms,
                         }
                         .expand(&mut out);
                     }
@@ -307,6 +323,22 @@ mod tests {
             .collect();
         assert!(after.iter().all(|c| c.id.contains("/after-load/")));
         assert!(after.iter().all(|c| c.baseline.contains("/after-load/")));
+    }
+
+    #[test]
+    fn work_per_record_is_an_axis_with_its_own_baselines() {
+        let cfgs = expand(&scenario("workers = [1, 2]\nrecord_work_ms = [0, 0.05]"));
+        assert_eq!(cfgs.len(), 2 * 2 * 2 * (1 + 2));
+        let worked: Vec<_> = cfgs.iter().filter(|c| c.run.record_work_s > 0.0).collect();
+        assert_eq!(worked.len(), cfgs.len() / 2);
+        assert!(worked.iter().all(|c| c.id.contains("/k0.05/")));
+        assert!(worked.iter().all(|c| c.baseline.contains("/k0.05/")));
+        assert!(worked.iter().all(|c| c.facets().record_work_ns == 50_000));
+        let plain = cfgs.iter().find(|c| c.run.record_work_s == 0.0).unwrap();
+        assert_eq!(
+            plain.id, "r100/sqlite/bulk/b1000/w1",
+            "ids without work unchanged"
+        );
     }
 
     #[test]

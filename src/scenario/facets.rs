@@ -19,6 +19,10 @@ pub struct Facets {
     pub workers: usize,
     pub batch_size: usize,
     pub records: u64,
+    /// Per-record application work, nanoseconds (an integer so facets
+    /// stay comparable and hashable).
+    #[serde(default)]
+    pub record_work_ns: u64,
 }
 
 fn upfront() -> IndexPolicy {
@@ -36,11 +40,12 @@ pub enum Dim {
     Overhead,
     Batch,
     Records,
+    Work,
     Workers,
 }
 
 impl Dim {
-    pub const ALL: [Dim; 9] = [
+    pub const ALL: [Dim; 10] = [
         Dim::Engine,
         Dim::Method,
         Dim::Index,
@@ -49,6 +54,7 @@ impl Dim {
         Dim::Overhead,
         Dim::Batch,
         Dim::Records,
+        Dim::Work,
         Dim::Workers,
     ];
 }
@@ -66,6 +72,7 @@ impl Facets {
             Dim::Overhead => self.overhead.map(|o| o.to_string()),
             Dim::Batch => Some(format!("b{}", self.batch_size)),
             Dim::Records => Some(format!("{} rec", self.records)),
+            Dim::Work => Some(format!("work {} ms", self.record_work_ns as f64 / 1e6)),
             Dim::Workers => match self.workers {
                 0 => None,
                 1 => Some("sequential".into()),
@@ -82,6 +89,7 @@ impl Facets {
             Dim::Workers => f.workers = 0,
             Dim::Batch => f.batch_size = 0,
             Dim::Records => f.records = 0,
+            Dim::Work => f.record_work_ns = 0,
             Dim::Lock => f.lock = None,
             Dim::Schedule => f.schedule = None,
             Dim::Overhead => f.overhead = None,
@@ -104,6 +112,9 @@ impl std::fmt::Display for Facets {
         write!(f, "{} {}", self.engine, self.method)?;
         if self.index == IndexPolicy::AfterLoad {
             write!(f, " index after-load")?;
+        }
+        if self.record_work_ns > 0 {
+            write!(f, " {}", self.piece(Dim::Work).unwrap_or_default())?;
         }
         if self.sequential() {
             return write!(f, " b{} sequential", self.batch_size);
@@ -169,6 +180,7 @@ mod tests {
             workers,
             batch_size: batch,
             records: 1000,
+            record_work_ns: 0,
         }
     }
 

@@ -6,8 +6,11 @@
 
 pub mod expand;
 pub mod facets;
+pub mod repeat;
 
-use crate::backend::{DuckdbSettings, Engine, IndexPolicy, InsertMethod, SqliteSettings};
+use crate::backend::{
+    DuckdbSettings, Engine, IndexPolicy, InsertMethod, PostgresSettings, SqliteSettings,
+};
 use crate::run::clock::PayMode;
 use crate::run::{LockModel, Preset, Schedule};
 use anyhow::{Result, anyhow, bail};
@@ -15,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 pub use expand::{ConfigSpec, DataKey, expand};
 pub use facets::Facets;
+pub use repeat::{Order, Repetitions};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,15 +26,37 @@ pub struct Scenario {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// The question the sweep is meant to answer, shown at the top of
+    /// its report.
+    #[serde(default)]
+    pub question: String,
     /// Results folder; `results/<name>` when absent.
     #[serde(default)]
     pub output: Option<PathBuf>,
-    /// Measured runs per configuration.
-    #[serde(default = "default_repetitions")]
-    pub repetitions: usize,
-    /// Unrecorded runs before the measured ones.
+    /// Measured runs per configuration: a number of rounds, or "auto"
+    /// (rounds until every speedup interval is within `precision`).
+    #[serde(default)]
+    pub repetitions: Repetitions,
+    /// Unrecorded runs per configuration before the first round.
     #[serde(default)]
     pub warmup: usize,
+    /// The order runs are measured in: "rounds" (default) or "grouped".
+    #[serde(default)]
+    pub order: Order,
+    /// Seed of the shuffled group order within each round.
+    #[serde(default = "default_shuffle_seed")]
+    pub shuffle_seed: u64,
+    /// With repetitions = "auto": the target half-width of every speedup
+    /// interval, relative (0.05 = ±5%).
+    #[serde(default = "default_precision")]
+    pub precision: f64,
+    /// With repetitions = "auto": at most this many rounds.
+    #[serde(default = "default_max_rounds")]
+    pub max_rounds: usize,
+    /// With repetitions = "auto": no round starts once the rounds have
+    /// taken this many seconds (the timeline runs come after).
+    #[serde(default)]
+    pub time_budget_s: Option<f64>,
     pub data: DataSpec,
     pub sweep: Sweep,
     /// SQLite's settings for every SQLite configuration.
@@ -39,10 +65,19 @@ pub struct Scenario {
     /// DuckDB's settings for every DuckDB configuration.
     #[serde(default)]
     pub duckdb: DuckdbSettings,
+    /// PostgreSQL's settings for every PostgreSQL configuration.
+    #[serde(default)]
+    pub postgres: PostgresSettings,
 }
 
-fn default_repetitions() -> usize {
-    3
+fn default_shuffle_seed() -> u64 {
+    repeat::DEFAULT_SHUFFLE_SEED
+}
+fn default_precision() -> f64 {
+    repeat::DEFAULT_PRECISION
+}
+fn default_max_rounds() -> usize {
+    repeat::DEFAULT_MAX_ROUNDS
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -123,9 +158,10 @@ pub struct Sweep {
     pub ipc_copy: bool,
     /// Extra per-record processing (ms, spinning a core), for every
     /// configuration including the baseline: what the pipeline does per
-    /// record besides parsing and inserting.
-    #[serde(default)]
-    pub record_work_ms: Option<f64>,
+    /// record besides parsing and inserting. One value or a list (an
+    /// axis: configurations that differ only in the work per record).
+    #[serde(default, deserialize_with = "repeat::one_or_many")]
+    pub record_work_ms: Vec<f64>,
 }
 
 fn default_engines() -> Vec<Engine> {
@@ -256,8 +292,14 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
             "0 records is not an experiment (at least 1)".into(),
         );
     }
-    if s.repetitions == 0 {
-        bad("repetitions", "must be at least 1".into());
+    for (field, msg) in repeat::problems(
+        s.repetitions,
+        s.order,
+        s.precision,
+        s.max_rounds,
+        s.time_budget_s,
+    ) {
+        bad(field, msg);
     }
     for (f, r) in [
         ("data.malformed_rate", s.data.malformed_rate),
@@ -267,8 +309,15 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
             bad(f, format!("must be between 0 and 1, got {r}"));
         }
     }
-    if !(s.data.text_scale > 0.0 && s.data.text_scale.is_finite()) {
-        bad("data.text_scale", "must be a positive number".into());
+    let max_scale = crate::data::generate::MAX_TEXT_SCALE;
+    if !(s.data.text_scale > 0.0 && s.data.text_scale <= max_scale) {
+        bad(
+            "data.text_scale",
+            format!(
+                "must be above 0 and at most {max_scale} (records of about 1 MB), got {}",
+                s.data.text_scale
+            ),
+        );
     }
     // Everything else, by the same validator the CLI uses.
     for c in expand(s) {
@@ -447,6 +496,8 @@ workers = [1, 2]
         assert_eq!(s.sweep.indexes, vec![IndexPolicy::Upfront]);
         assert_eq!(s.data.seed, 42);
         assert_eq!(s.warmup, 0);
+        assert_eq!(s.order, Order::Rounds);
+        assert_eq!(s.repetitions, Repetitions::Fixed(2));
         assert_eq!(s.sqlite, SqliteSettings::default());
     }
 
@@ -470,9 +521,9 @@ workers = [1, 2]
             e.starts_with("s.toml:10:11:") && e.contains("field `sweep.workers`"),
             "{e}"
         );
-        let e = err(&GOOD.replace("\"duckdb\"", "\"postgres\""), &[]);
+        let e = err(&GOOD.replace("\"duckdb\"", "\"oracle\""), &[]);
         assert!(
-            e.contains("postgres") && e.contains("sqlite") && e.contains("duckdb"),
+            e.contains("oracle") && e.contains("sqlite, duckdb, postgres"),
             "{e}"
         );
     }
@@ -546,6 +597,37 @@ workers = [1, 2]
             e.contains("unknown journal mode 'fast'") && e.contains("wal"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn repetitions_take_a_count_or_auto_and_work_takes_one_or_many() {
+        let s = parse(
+            &GOOD
+                .replace(
+                    "repetitions = 2",
+                    "repetitions = \"auto\"\ntime_budget_s = 60",
+                )
+                .replace(
+                    "workers = [1, 2]",
+                    "workers = [1, 2]\nrecord_work_ms = [0, 0.05]",
+                ),
+            Path::new("s.toml"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.repetitions, Repetitions::Auto);
+        assert_eq!(s.sweep.record_work_ms, vec![0.0, 0.05]);
+        let e = err(
+            &GOOD.replace("repetitions = 2", "repetitions = \"many\""),
+            &[],
+        );
+        assert!(e.contains("repetitions") && e.contains("\"auto\""), "{e}");
+        let e = err(GOOD, &["repetitions=\"auto\"", "order=\"grouped\""]);
+        assert!(e.contains("needs order = \"rounds\""), "{e}");
+        let e = err(GOOD, &["order=\"random\""]);
+        assert!(e.contains("rounds") && e.contains("grouped"), "{e}");
+        let e = err(GOOD, &["precision=0"]);
+        assert!(e.contains("field `precision`"), "{e}");
     }
 
     #[test]

@@ -220,7 +220,7 @@ pub const DEFAULT_RECORDS: u64 = 4000;
 
 /// Measures the cost model on `records` generated records.
 pub fn calibrate(records: u64) -> Result<CostModel> {
-    let dir = tempfile::tempdir()?;
+    let dir = crate::store::work_dir()?;
     let mut g = Generator::new(GenOptions {
         records: records.max(2000),
         ..Default::default()
@@ -234,7 +234,7 @@ pub fn calibrate(records: u64) -> Result<CostModel> {
         .filter_map(|r| parse_record(r.as_bytes()).ok())
         .collect();
     let mut writes = Vec::new();
-    for engine in Engine::ALL {
+    for engine in Engine::EMBEDDED {
         for method in InsertMethod::ALL {
             writes.push(write_cost(dir.path(), engine, method, &rows)?);
         }
@@ -250,7 +250,7 @@ pub fn calibrate(records: u64) -> Result<CostModel> {
     };
     // Both methods of an engine share the read and connection terms (they
     // differ in how rows are written, which the write costs already hold).
-    for engine in Engine::ALL {
+    for engine in Engine::EMBEDDED {
         let (per_connection, per_record) = run_costs(dir.path(), engine, &model)?;
         for w in model.writes.iter_mut().filter(|w| w.engine == engine) {
             w.per_connection_s = per_connection;

@@ -596,7 +596,14 @@ pub fn simulate(
     };
     let (workers, writer, timeline, events) = sim.close_out(t_last, t_end);
     let result = simulated_result(cfg, data, workers, writer, t_end);
-    Ok((RunOutput { result, timeline }, events))
+    Ok((
+        RunOutput {
+            result,
+            timeline,
+            server_waits: None,
+        },
+        events,
+    ))
 }
 
 fn simulated_result(
@@ -780,7 +787,7 @@ mod tests {
     fn deterministic_and_every_lock_model_finishes() {
         for lock in LockModel::ALL {
             for schedule in [Schedule::Static, Schedule::Dynamic] {
-                for engine in Engine::ALL {
+                for engine in Engine::EMBEDDED {
                     let mut c = cfg(3, lock, engine);
                     c.schedule = schedule;
                     let a = run(c.clone(), 777, 2);

@@ -50,6 +50,17 @@ pub fn simulate_scenario(
     cores: usize,
 ) -> Result<(Report, SimStats)> {
     let configs = expand(s);
+    if let Some(c) = configs
+        .iter()
+        .find(|c| c.data.records.div_ceil(c.run.batch_size as u64) > MAX_SIM_BATCHES)
+    {
+        anyhow::bail!(
+            "{}: {} records in batches of {} make more than {MAX_SIM_BATCHES} batches, more than the simulator holds in memory; use larger batches or fewer records",
+            c.id,
+            c.data.records,
+            c.run.batch_size
+        );
+    }
     let mut runs = Vec::new();
     let mut stats = SimStats::default();
     let t0 = std::time::Instant::now();
@@ -69,7 +80,7 @@ pub fn simulate_scenario(
             sizes_kb: sizes,
             bad_fraction: bad,
         };
-        for rep in 0..s.repetitions {
+        for rep in 0..s.repetitions.fixed_or_min() {
             let mut cfg = c.run.clone();
             cfg.timeline = false;
             let (out, events) = engine::simulate(
@@ -89,12 +100,19 @@ pub fn simulate_scenario(
                 result: Some(out.result),
                 data: Some(c.data),
                 run: Some(c.run.clone()),
+                started_unix_s: None,
+                machine: None,
             });
         }
     }
     stats.seconds = t0.elapsed().as_secs_f64();
-    Ok((build_report(s, configs, runs, true), stats))
+    let mut report = build_report(s, configs, runs, true);
+    report.simulated_cores = Some(cores);
+    Ok((report, stats))
 }
+
+/// The most batches one simulated run plans (each held in memory).
+pub const MAX_SIM_BATCHES: u64 = 10_000_000;
 
 /// Writes the timelines of a simulated report into `dir` (the caller draws
 /// the figures and writes the exports).

@@ -62,15 +62,89 @@ impl CostModel {
             })
     }
 
+    /// Reads a cost model and checks every cost in it.
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read cost model '{}'", path.display()))?;
-        serde_json::from_slice(&bytes).with_context(|| {
+        let m: CostModel = serde_json::from_slice(&bytes).with_context(|| {
             format!(
                 "'{}' is not an ingestlab cost model (recalibrate)",
                 path.display()
             )
-        })
+        })?;
+        if let Some(p) = m.problems().first() {
+            anyhow::bail!(
+                "cost model '{}': {p} (recalibrate, or correct the file)",
+                path.display()
+            );
+        }
+        Ok(m)
+    }
+
+    /// Every cost that no simulation can use: not a finite number from 0 to
+    /// a day (factors: from 1 to 1000).
+    pub fn problems(&self) -> Vec<String> {
+        let day = crate::run::config::MAX_COST_S;
+        let mut p = Vec::new();
+        let mut cost = |name: String, v: f64| {
+            if !(v.is_finite() && (0.0..=day).contains(&v)) {
+                p.push(format!("{name} = {v} is not a cost from 0 to {day} s"));
+            }
+        };
+        cost("parse.base_s".into(), self.parse.base_s);
+        cost("parse.per_kb_s".into(), self.parse.per_kb_s);
+        for w in &self.writes {
+            let at = format!("writes[{} {}]", w.engine, w.method);
+            cost(format!("{at}.per_batch_s"), w.per_batch_s);
+            cost(format!("{at}.per_row_s"), w.per_row_s);
+            cost(format!("{at}.connect_s"), w.connect_s);
+            cost(format!("{at}.per_record_s"), w.per_record_s);
+            cost(format!("{at}.per_connection_s"), w.per_connection_s);
+        }
+        for w in &self.writes {
+            let f = w.second_writer_factor;
+            if !(f.is_finite() && (1.0..=1000.0).contains(&f)) {
+                p.push(format!(
+                    "writes[{} {}].second_writer_factor = {f} is not a factor from 1 to 1000",
+                    w.engine, w.method
+                ));
+            }
+        }
+        if self
+            .parse
+            .noise
+            .iter()
+            .any(|q| !(q.is_finite() && *q > 0.0 && *q <= 1000.0))
+        {
+            p.push("parse.noise holds a quantile that is not a positive factor up to 1000".into());
+        }
+        p
+    }
+
+    /// Refuses to write over `path` unless it is absent or an ingestlab
+    /// cost model (re-calibrating replaces its own file), or `overwrite`;
+    /// never writes through or over a symbolic link.
+    pub fn check_target(path: &Path, overwrite: bool) -> Result<()> {
+        let meta = std::fs::symlink_metadata(path);
+        if meta.as_ref().is_ok_and(|m| m.file_type().is_symlink()) {
+            crate::refused::refuse!(
+                "--model '{}' is a symbolic link; ingestlab writes no file through or over a link: name the file itself",
+                path.display()
+            );
+        }
+        if meta.is_ok() && !overwrite && CostModel::load(path).is_err() {
+            let ours = std::fs::read(path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .is_some_and(|v| v.get("cpu_model").is_some() && v.get("writes").is_some());
+            if !ours {
+                crate::refused::refuse!(
+                    "--model '{}' already exists and is not an ingestlab cost model; choose another path, or pass --overwrite to replace it",
+                    path.display()
+                );
+            }
+        }
+        Ok(())
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {

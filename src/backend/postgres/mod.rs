@@ -1,0 +1,438 @@
+//! PostgreSQL, the thesis's own engine: the same tables as the embedded
+//! engines, written with `COPY app_base FROM STDIN` per batch (the
+//! thesis's COPY; CSV by default, as a Python pipeline sends it, or the
+//! text format) or prepared single-row INSERTs, one connection per worker
+//! for the native lock model (concurrent COPYs into one table, meeting at
+//! the relation-extension lock and the WAL).
+//!
+//! The server is ingestlab's own (`server.rs`), started on first use and
+//! kept for the process, or restarted when a run asks for other server
+//! settings. Each run gets fresh tables and a `CHECKPOINT` first, so one
+//! run's checkpoint does not land in the next.
+
+pub mod server;
+
+use super::{
+    CREATE_INDEX, Connection, CopyFormat, Database, IndexPolicy, InsertMethod, PostgresSettings,
+    ReadBack,
+};
+use crate::data::{AppRecord, Checksum, Quarantined};
+use anyhow::{Context, Result};
+use parking_lot::Mutex;
+use server::Server;
+use std::io::Write;
+
+/// The database every run uses (its tables are made afresh per run).
+const DB: &str = "postgres";
+
+/// The process's server: started on first use, stopped by [`shutdown`].
+static SERVER: Mutex<Option<Server>> = Mutex::new(None);
+
+/// The connection configuration of a running server with `settings`,
+/// starting or restarting it as needed.
+fn server_config(settings: &PostgresSettings) -> Result<(postgres::Config, String)> {
+    let mut slot = SERVER.lock();
+    let fit = slot
+        .as_mut()
+        .is_some_and(|s| s.settings.server_options() == settings.server_options() && s.running());
+    if !fit {
+        *slot = None; // stops the old one first
+        *slot = Some(Server::start(settings)?);
+    }
+    let s = slot.as_ref().expect("started");
+    Ok((s.config(DB), s.version.clone()))
+}
+
+/// Stops the process's server, if one runs (the CLI calls this when a
+/// command ends; a crash is covered by the parent-death signal).
+pub fn shutdown() {
+    *SERVER.lock() = None;
+}
+
+/// One run's database: fresh tables on the server.
+pub struct PgDb {
+    config: postgres::Config,
+    settings: PostgresSettings,
+    method: InsertMethod,
+    index: IndexPolicy,
+    version: String,
+}
+
+impl PgDb {
+    /// Fresh tables for a run (dropped and made again), then a checkpoint.
+    pub fn create(opts: &super::BackendOptions) -> Result<Self> {
+        let s = &opts.postgres;
+        let (config, version) = server_config(s)?;
+        let mut c = config
+            .connect(postgres::NoTls)
+            .context("connecting to the PostgreSQL server")?;
+        let unlogged = if s.unlogged { "UNLOGGED " } else { "" };
+        let schema = super::schema("TEXT", "BIGINT", opts.index)
+            .replace("CREATE TABLE ", &format!("CREATE {unlogged}TABLE "));
+        c.batch_execute(&format!(
+            "DROP TABLE IF EXISTS app_base, app_xml, app_errors, ingestlab_meta;\n{schema}\nCHECKPOINT;"
+        ))
+        .context("creating the tables")?;
+        Ok(PgDb {
+            config,
+            settings: s.clone(),
+            method: opts.method,
+            index: opts.index,
+            version,
+        })
+    }
+}
+
+impl Database for PgDb {
+    fn connect(&self) -> Result<Box<dyn Connection>> {
+        let client = self
+            .config
+            .connect(postgres::NoTls)
+            .context("connecting to the PostgreSQL server")?;
+        Ok(Box::new(PgConn {
+            client,
+            method: self.method,
+            index: self.index,
+            format: self.settings.copy_format,
+            insert: None,
+        }))
+    }
+    fn version(&self) -> String {
+        self.version.clone()
+    }
+    fn sample_waits(&self) -> Result<Option<Box<dyn super::WaitSampling>>> {
+        let mut config = self.config.clone();
+        config.application_name("ingestlab-sampler");
+        let client = config
+            .connect(postgres::NoTls)
+            .context("connecting the wait-event sampler")?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || sample(client, &flag));
+        Ok(Some(Box::new(Sampler { stop, handle })))
+    }
+}
+
+/// Every this often the sampler asks the server what our connections do.
+const SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
+
+struct Sampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: std::thread::JoinHandle<Result<super::ServerWaits>>,
+}
+
+impl super::WaitSampling for Sampler {
+    fn finish(self: Box<Self>) -> Result<super::ServerWaits> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the wait-event sampler panicked"))?
+    }
+}
+
+/// Samples until `stop`: the busy connections named `ingestlab` and what
+/// each waits on.
+fn sample(
+    mut client: postgres::Client,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<super::ServerWaits> {
+    let st = client.prepare(
+        "SELECT coalesce(wait_event_type || '/' || wait_event, 'CPU') FROM pg_stat_activity WHERE application_name = 'ingestlab' AND state <> 'idle'",
+    )?;
+    let t = std::time::Instant::now();
+    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut ticks = 0u64;
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        for row in client.query(&st, &[])? {
+            *counts.entry(row.try_get(0)?).or_default() += 1;
+        }
+        ticks += 1;
+        std::thread::sleep(SAMPLE_EVERY);
+    }
+    let mut events: Vec<(String, u64)> = counts.into_iter().collect();
+    events.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(super::ServerWaits {
+        ticks,
+        seconds: t.elapsed().as_secs_f64(),
+        events,
+    })
+}
+
+struct PgConn {
+    client: postgres::Client,
+    method: InsertMethod,
+    index: IndexPolicy,
+    format: CopyFormat,
+    insert: Option<postgres::Statement>,
+}
+
+/// The INSERT of one row; dates cross as text and are cast by the server.
+const INSERT_ROW: &str = "INSERT INTO app_base VALUES ($1, $2, $3, $4::text::date, $5::text::date, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+impl PgConn {
+    fn copy(&mut self, rows: &[AppRecord]) -> Result<()> {
+        let sql = match self.format {
+            CopyFormat::Csv => "COPY app_base FROM STDIN (FORMAT csv)",
+            CopyFormat::Text => "COPY app_base FROM STDIN (FORMAT text)",
+        };
+        let mut buf = Vec::with_capacity(rows.len() * 512);
+        for r in rows {
+            match self.format {
+                CopyFormat::Csv => csv_row(&mut buf, r),
+                CopyFormat::Text => text_row(&mut buf, r),
+            }
+        }
+        let mut w = self.client.copy_in(sql).context("COPY into app_base")?;
+        w.write_all(&buf)?;
+        w.finish().context("COPY into app_base")?;
+        Ok(())
+    }
+
+    fn insert_each(&mut self, rows: &[AppRecord]) -> Result<()> {
+        if self.insert.is_none() {
+            self.insert = Some(self.client.prepare(INSERT_ROW)?);
+        }
+        let st = self.insert.clone().expect("prepared");
+        for r in rows {
+            self.client
+                .execute(
+                    &st,
+                    &[
+                        &r.app_id,
+                        &r.pub_number,
+                        &r.kind,
+                        &r.pub_date,
+                        &r.filing_date,
+                        &r.appl_type,
+                        &r.title,
+                        &r.cpc_main,
+                        &r.applicant,
+                        &r.inventor_count,
+                        &r.claim_count,
+                        &r.abstract_text,
+                        &r.xml_bytes,
+                    ],
+                )
+                .context("inserting into app_base")?;
+        }
+        Ok(())
+    }
+}
+
+/// One CSV line: text quoted (so an empty string is not NULL), NULL empty.
+fn csv_row(out: &mut Vec<u8>, r: &AppRecord) {
+    let text = |out: &mut Vec<u8>, s: &str| {
+        out.push(b'"');
+        for b in s.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    };
+    let opt = |out: &mut Vec<u8>, s: &Option<String>| {
+        if let Some(s) = s {
+            text(out, s);
+        }
+    };
+    for (i, f) in [
+        &r.app_id,
+        &r.pub_number,
+        &r.kind,
+        &r.pub_date,
+        &r.filing_date,
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            out.push(b',');
+        }
+        text(out, f);
+    }
+    out.push(b',');
+    opt(out, &r.appl_type);
+    out.push(b',');
+    text(out, &r.title);
+    out.push(b',');
+    opt(out, &r.cpc_main);
+    out.push(b',');
+    opt(out, &r.applicant);
+    let _ = write!(out, ",{},{},", r.inventor_count, r.claim_count);
+    text(out, &r.abstract_text);
+    let _ = writeln!(out, ",{}", r.xml_bytes);
+}
+
+/// One line of COPY's text format: tab-separated, `\N` for NULL, and
+/// backslash, tab, newline and carriage return escaped.
+fn text_row(out: &mut Vec<u8>, r: &AppRecord) {
+    let text = |out: &mut Vec<u8>, s: &str| {
+        for b in s.bytes() {
+            match b {
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                _ => out.push(b),
+            }
+        }
+    };
+    let opt = |out: &mut Vec<u8>, s: &Option<String>| match s {
+        Some(s) => text(out, s),
+        None => out.extend_from_slice(b"\\N"),
+    };
+    for f in [
+        &r.app_id,
+        &r.pub_number,
+        &r.kind,
+        &r.pub_date,
+        &r.filing_date,
+    ] {
+        text(out, f);
+        out.push(b'\t');
+    }
+    opt(out, &r.appl_type);
+    out.push(b'\t');
+    text(out, &r.title);
+    out.push(b'\t');
+    opt(out, &r.cpc_main);
+    out.push(b'\t');
+    opt(out, &r.applicant);
+    let _ = write!(out, "\t{}\t{}\t", r.inventor_count, r.claim_count);
+    text(out, &r.abstract_text);
+    let _ = writeln!(out, "\t{}", r.xml_bytes);
+}
+
+impl Connection for PgConn {
+    fn begin(&mut self) -> Result<u64> {
+        self.client.batch_execute("BEGIN")?;
+        Ok(0)
+    }
+    fn insert_rows(&mut self, rows: &[AppRecord]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self.method {
+            InsertMethod::Bulk => self.copy(rows),
+            InsertMethod::Insert => self.insert_each(rows),
+        }
+    }
+    fn insert_errors(&mut self, errors: &[Quarantined]) -> Result<()> {
+        let st = self
+            .client
+            .prepare("INSERT INTO app_errors VALUES ($1, $2, $3, $4)")?;
+        for e in errors {
+            // PostgreSQL's text cannot hold NUL, which a malformed record
+            // may: stored as U+FFFD (the errors checksum covers position,
+            // app_id and reason, never the raw XML).
+            let nul = |s: &str| s.replace('\0', "\u{FFFD}");
+            let (id, reason, xml) = (e.app_id.as_deref().map(nul), nul(&e.reason), nul(&e.xml));
+            self.client
+                .execute(&st, &[&(e.position as i64), &id, &reason, &xml])
+                .context("inserting into app_errors")?;
+        }
+        Ok(())
+    }
+    fn delete_rows(&mut self, app_ids: &[String]) -> Result<()> {
+        let st = self
+            .client
+            .prepare("DELETE FROM app_base WHERE app_id = $1")?;
+        for id in app_ids {
+            self.client
+                .execute(&st, &[id])
+                .context("deleting from app_base")?;
+        }
+        Ok(())
+    }
+    fn commit(&mut self) -> Result<u64> {
+        self.client.batch_execute("COMMIT")?;
+        Ok(0)
+    }
+    fn rollback(&mut self) {
+        let _ = self.client.batch_execute("ROLLBACK");
+    }
+    fn build_index(&mut self) -> Result<()> {
+        if self.index == IndexPolicy::AfterLoad {
+            self.client
+                .batch_execute(CREATE_INDEX)
+                .context("building the unique index on app_base(app_id)")?;
+        }
+        Ok(())
+    }
+    fn insert_staging(&mut self, rows: &[(String, String)]) -> Result<()> {
+        self.begin()?;
+        let st = self.client.prepare("INSERT INTO app_xml VALUES ($1, $2)")?;
+        for (id, xml) in rows {
+            self.client
+                .execute(&st, &[id, xml])
+                .context("inserting into app_xml")?;
+        }
+        self.commit().map(|_| ())
+    }
+    fn read_back(&mut self) -> Result<ReadBack> {
+        let row = self
+            .client
+            .query_one("SELECT COUNT(*), COUNT(DISTINCT app_id) FROM app_base", &[])?;
+        let (rows, distinct): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        let mut checksum = Checksum::default();
+        let sql = super::select_rows(|c| format!("to_char({c}, 'YYYY-MM-DD')"));
+        for r in self.client.query(&sql, &[])? {
+            checksum.add(&super::app_record_from_row!(r, try_get));
+        }
+        let mut errors_checksum = Checksum::default();
+        let mut quarantined = 0u64;
+        for r in self
+            .client
+            .query("SELECT position, app_id, reason FROM app_errors", &[])?
+        {
+            quarantined += 1;
+            errors_checksum.add_error_parts(
+                r.try_get::<_, i64>(0)? as u64,
+                r.try_get::<_, Option<String>>(1)?.as_deref(),
+                &r.try_get::<_, String>(2)?,
+            );
+        }
+        Ok(ReadBack {
+            rows: rows as u64,
+            distinct_app_ids: distinct as u64,
+            quarantined,
+            checksum,
+            errors_checksum,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::record::sample_record;
+
+    #[test]
+    fn csv_and_text_rows_escape_what_their_formats_need() {
+        let mut r = sample_record("US1");
+        r.title = "a \"quoted\"\ttab\nline \\ back".into();
+        r.appl_type = None;
+        let mut csv = Vec::new();
+        csv_row(&mut csv, &r);
+        let csv = String::from_utf8(csv).unwrap();
+        assert!(csv.starts_with("\"US1\","), "{csv}");
+        assert!(
+            csv.contains("\"a \"\"quoted\"\"\ttab\nline \\ back\""),
+            "{csv}"
+        );
+        assert!(
+            csv.contains(",,\""),
+            "a NULL is an empty unquoted field: {csv}"
+        );
+        let mut text = Vec::new();
+        text_row(&mut text, &r);
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.contains("a \"quoted\"\\ttab\\nline \\\\ back"),
+            "{text}"
+        );
+        assert!(text.contains("\t\\N\t"), "{text}");
+        assert_eq!(text.matches('\n').count(), 1);
+    }
+}

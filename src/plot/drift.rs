@@ -1,0 +1,57 @@
+//! The machine's drift over a sweep: each round's speed index (the median
+//! over its runs of wall time / the configuration's median) against the
+//! time the round started. A flat line at 1 is a steady machine; a rising
+//! one, a machine slowing down.
+
+use super::Prepared;
+use super::draw::{Line, LineChart, Pt};
+use crate::report::Report;
+
+/// The chart and its caption, or why there is none.
+pub fn prepare(r: &Report) -> Prepared<LineChart> {
+    let Some(d) = &r.drift else {
+        return Err("no run carries its start time (simulated runs, or results from before ingestlab recorded it)".into());
+    };
+    if d.rounds.len() < 2 {
+        return Err(format!(
+            "the sweep has {} round(s); a drift needs at least 2",
+            d.rounds.len()
+        ));
+    }
+    let points: Vec<Pt> = d
+        .rounds
+        .iter()
+        .map(|x| Pt::exact(x.at_s / 60.0, x.index))
+        .collect();
+    let end = points.last().map_or(1.0, |p| p.x);
+    let flagged_rounds: Vec<String> = d
+        .rounds
+        .iter()
+        .filter(|x| d.runs.iter().any(|s| s.rep == x.round && s.flag.is_some()))
+        .map(|x| (x.round + 1).to_string())
+        .collect();
+    Ok((
+        LineChart {
+            title: format!("The machine's speed over the sweep ({})", r.scenario.name),
+            x_label: "minutes since the first run".into(),
+            y_label: "speed index (time / configuration median)".into(),
+            log_x: false,
+            lines: vec![Line {
+                label: "round median".into(),
+                points,
+                dashed: false,
+                style: 0,
+            }],
+            reference: Some(Line {
+                label: "typical (1)".into(),
+                points: vec![Pt::exact(0.0, 1.0), Pt::exact(end, 1.0)],
+                dashed: true,
+                style: 7,
+            }),
+            y_from_zero: false,
+            note: (!flagged_rounds.is_empty())
+                .then(|| format!("flagged runs in round(s) {}", flagged_rounds.join(", "))),
+        },
+        d.sentence(),
+    ))
+}

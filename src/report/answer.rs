@@ -1,0 +1,305 @@
+//! report.md's opening section: the answer to the sweep's question in a
+//! few sentences, from the same summaries the tables show. Would more
+//! workers be faster? For every speedup curve its two largest worker counts
+//! are compared (round by round where the sweep ran in rounds), and the
+//! verdicts are counted; the largest speedup is named, and called clearly
+//! above the next only when its interval says so; then how sure that is
+//! (pairing, the machine's drift, flagged runs) and what it covers.
+
+use super::Report;
+use crate::analysis::ConfigSummary;
+use crate::analysis::compare::{Change, Verdict, compare_in_rounds, compare_times};
+use std::fmt::Write;
+
+/// The two largest worker counts of one curve, compared.
+struct Step<'a> {
+    fewer: &'a ConfigSummary,
+    more: &'a ConfigSummary,
+    change: Change,
+}
+
+fn walls(r: &Report, id: &str) -> Vec<f64> {
+    r.runs
+        .iter()
+        .filter(|x| x.config_id == id && !x.failed)
+        .filter_map(|x| x.result.as_ref().map(|y| y.wall_s))
+        .collect()
+}
+
+/// Every curve's last step (its two largest worker counts), compared.
+fn steps(r: &Report) -> Vec<Step<'_>> {
+    let mut groups: Vec<&str> = r
+        .summaries
+        .iter()
+        .filter(|s| !s.group.is_empty())
+        .map(|s| s.group.as_str())
+        .collect();
+    groups.dedup();
+    let rounds = r.scenario.order == crate::scenario::Order::Rounds && !r.simulated;
+    groups
+        .into_iter()
+        .filter_map(|g| {
+            let mut m: Vec<&ConfigSummary> = r
+                .summaries
+                .iter()
+                .filter(|s| s.group == g && s.wall_s.is_some())
+                .collect();
+            // A curve starts at its sequential run.
+            let base = m.first().map(|s| s.baseline.clone());
+            m.extend(
+                r.summaries
+                    .iter()
+                    .filter(|s| Some(&s.id) == base.as_ref() && s.wall_s.is_some()),
+            );
+            m.sort_by_key(|s| s.workers());
+            let [.., fewer, more] = m.as_slice() else {
+                return None;
+            };
+            let (wf, wm) = (walls(r, &fewer.id), walls(r, &more.id));
+            let change = match rounds.then(|| compare_in_rounds(&r.runs, &fewer.id, &more.id)) {
+                Some(Some(c)) => c.change,
+                _ if wf.is_empty() || wm.is_empty() => return None,
+                _ => compare_times(&wf, &wm),
+            };
+            Some(Step {
+                fewer,
+                more,
+                change,
+            })
+        })
+        .collect()
+}
+
+/// The sentence on more workers, from the counted verdicts.
+fn workers_sentence(r: &Report, steps: &[Step]) -> String {
+    let cores = r.environment.cores;
+    let count = |v: &[Verdict]| {
+        steps
+            .iter()
+            .filter(|s| v.contains(&s.change.verdict))
+            .count()
+    };
+    let (faster, slower) = (count(&[Verdict::Faster]), count(&[Verdict::Slower]));
+    let same = steps.len() - faster - slower;
+    let pairs: Vec<(usize, usize)> = steps
+        .iter()
+        .map(|s| (s.fewer.workers(), s.more.workers()))
+        .collect();
+    let which = match pairs.first() {
+        Some(&(lo, hi)) if pairs.iter().all(|p| *p == (lo, hi)) => {
+            format!("with {hi} workers than with {lo}")
+        }
+        _ => "with their most workers than with the next fewer".to_string(),
+    };
+    let mut s = format!(
+        "On this machine ({cores} cores), {faster} of {} curve(s) ran faster {which}, {same} could not be told apart and {slower} ran slower",
+        steps.len()
+    );
+    let most = steps.iter().map(|x| x.more.workers()).max().unwrap_or(0);
+    let best = r
+        .summaries
+        .iter()
+        .filter_map(|x| x.speedup)
+        .fold(0.0, f64::max);
+    if faster == 0 && most > cores && best <= cores as f64 * 1.05 {
+        let _ = write!(
+            s,
+            ": beyond {cores} workers the extra workers can only share the {cores} cores, and no speedup measured exceeds {cores}× (the highest is {best:.2}×)"
+        );
+    }
+    s + "."
+}
+
+/// The sentence on the largest speedup, "clearly above" only when its
+/// interval lies above the next one's.
+fn best_sentence(r: &Report) -> Option<String> {
+    let mut v: Vec<&ConfigSummary> = r
+        .summaries
+        .iter()
+        .filter(|x| x.workers() > 1 && x.speedup.is_some())
+        .collect();
+    v.sort_by(|a, b| {
+        b.speedup
+            .unwrap_or(0.0)
+            .total_cmp(&a.speedup.unwrap_or(0.0))
+    });
+    let top = v.first()?;
+    let (s, ci) = (top.speedup?, top.speedup_ci?);
+    let mut out = format!(
+        "The highest speedup estimate is {s:.2}× ({} {:.2}–{:.2}) for {}",
+        ci.label(),
+        ci.low,
+        ci.high,
+        top.label()
+    );
+    if let Some(next) = v.get(1).and_then(|n| Some((n, n.speedup_ci?))) {
+        let clear = ci.at_target() && next.1.at_target() && ci.low > next.1.high;
+        let _ = write!(
+            out,
+            "; {} the next, {:.2}× for {}",
+            if clear {
+                "its interval lies above that of"
+            } else {
+                "the data cannot tell it from"
+            },
+            next.0.speedup.unwrap_or(0.0),
+            next.0.label()
+        );
+    }
+    Some(out + ".")
+}
+
+/// How sure, and what it covers.
+fn sureness_and_scope(r: &Report) -> String {
+    let mut s = String::new();
+    if r.simulated {
+        s += "These are simulated figures: their spread is the model's, not a machine's. ";
+    } else if r.summaries.iter().any(|x| x.speedup_paired) {
+        let rounds = r.runs.iter().map(|x| x.rep + 1).max().unwrap_or(0);
+        let _ = write!(
+            s,
+            "Speedups pair the runs of each of {rounds} round(s), so the machine's drift cancels out of them"
+        );
+        if let Some(d) = &r.drift {
+            let _ = write!(
+                s,
+                " (its speed varied {:.0}% between rounds; {} run(s) flagged)",
+                100.0 * (d.spread - 1.0),
+                d.flagged_runs
+            );
+        }
+        s += ". ";
+    } else {
+        s += "Speedups compare runs made apart (grouped order) and carry the machine's drift between them. ";
+    }
+    let mut records: Vec<u64> = r.summaries.iter().map(|x| x.facets.records).collect();
+    records.sort_unstable();
+    records.dedup();
+    let mut engines: Vec<String> = r
+        .summaries
+        .iter()
+        .map(|x| x.facets.engine.to_string())
+        .collect();
+    engines.sort();
+    engines.dedup();
+    let _ = write!(
+        s,
+        "Scope: {} record(s), {}, this machine's {} cores; for the thesis's 717K records or other core counts, `ingestlab simulate` and `ingestlab whatif` extrapolate.",
+        records
+            .iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        engines.join(", "),
+        r.environment.cores
+    );
+    s
+}
+
+/// The answer's sentences, from the report's own numbers.
+pub fn answer(r: &Report) -> Vec<String> {
+    let steps = steps(r);
+    let mut out = Vec::new();
+    if steps.is_empty() {
+        let fastest = r
+            .summaries
+            .iter()
+            .filter(|x| x.records_per_s.is_some())
+            .max_by(|a, b| {
+                a.records_per_s
+                    .unwrap()
+                    .median
+                    .total_cmp(&b.records_per_s.unwrap().median)
+            });
+        if let Some(f) = fastest {
+            out.push(format!(
+                "The highest median throughput is {:.0} records/s, for {}.",
+                f.records_per_s.unwrap().median,
+                f.label()
+            ));
+        }
+    } else {
+        out.push(workers_sentence(r, &steps));
+        out.extend(best_sentence(r));
+        let figs = "Evidence: the speedup and efficiency figures, the table \"Speedup and efficiency\" and \"Can the worker counts be told apart?\" below.";
+        out.push(figs.to_string());
+    }
+    out.push(sureness_and_scope(r));
+    out
+}
+
+/// The section, right under the report's title.
+pub fn section(md: &mut String, r: &Report) -> std::fmt::Result {
+    writeln!(md, "## Answer\n")?;
+    if !r.scenario.question.is_empty() {
+        writeln!(md, "*{}*\n", r.scenario.question.trim())?;
+    }
+    writeln!(md, "{}\n", answer(r).join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::summary::tests::{run, spec};
+
+    /// One curve (1, 2 and 4 workers) whose 4-worker time is `t4`, over 8
+    /// rounds with a little noise.
+    fn report(t4: f64) -> Report {
+        let mut c = vec![
+            spec("b", 1, "b"),
+            spec("g/w2", 2, "b"),
+            spec("g/w4", 4, "b"),
+        ];
+        c[1].group = "g".into();
+        c[2].group = "g".into();
+        let mut runs = Vec::new();
+        for k in 0..8 {
+            let n = 1.0 + 0.01 * ((k * 3) % 4) as f64;
+            runs.push(run(&c[0], k, 2.0 * n, 2.0, 0.0));
+            runs.push(run(&c[1], k, 1.1 * n, 2.2, 0.0));
+            runs.push(run(&c[2], k, t4 * n, 4.0 * t4, 0.0));
+        }
+        let s = crate::scenario::parse(
+            "name = \"a\"\n[data]\nrecords = [1000]\n[sweep]\nworkers = [1, 2, 4]\n",
+            std::path::Path::new("a.toml"),
+            &[],
+        )
+        .unwrap();
+        let mut r = super::super::build_report(&s, c, runs, false);
+        r.environment = super::super::Environment::fixed();
+        r.environment.cores = 2;
+        r
+    }
+
+    #[test]
+    fn different_results_get_different_answers_from_their_own_numbers() {
+        let capped = answer(&report(1.1)).join(" ");
+        assert!(
+            capped.contains(
+                "0 of 1 curve(s) ran faster with 4 workers than with 2, 1 could not be told apart"
+            ),
+            "{capped}"
+        );
+        assert!(
+            capped.contains("can only share the 2 cores")
+                && capped.contains("the highest is 1.82×"),
+            "{capped}"
+        );
+        let scaling = answer(&report(0.6)).join(" ");
+        assert!(
+            scaling.contains("1 of 1 curve(s) ran faster with 4 workers than with 2"),
+            "{scaling}"
+        );
+        assert!(!scaling.contains("share the 2 cores"), "{scaling}");
+        // 3.33× against 1.82×, both intervals at 95% (8 pairs): clear.
+        assert!(
+            scaling.contains("The highest speedup estimate is 3.33×")
+                && scaling.contains("its interval lies above"),
+            "{scaling}"
+        );
+        assert!(
+            capped.contains("Speedups pair the runs of each of 8 round(s)"),
+            "{capped}"
+        );
+    }
+}
