@@ -481,6 +481,46 @@ mod tests {
             .collect()
     }
 
+    /// "auto" stops at its first look (after the 6 rounds a 95% interval
+    /// needs) by precision on a steady machine, where every interval is a
+    /// point; on a drifting one, with a precision no interval reaches, it
+    /// stops by its budget.
+    #[test]
+    fn auto_stops_by_precision_when_reached_and_by_budget_when_not() {
+        let configs = vec![spec("a1", 1, "a1"), spec("a2", 2, "a1")];
+        for (per_unit, extra, why) in [
+            (f64::INFINITY, "", StopReason::Precision),
+            (
+                10.0,
+                "precision = 0.0001\ntime_budget_s = 0.5\n",
+                StopReason::TimeBudget,
+            ),
+        ] {
+            let mut bench = DriftingBench {
+                now: 0.0,
+                per_unit,
+                truth: vec![("a1".into(), 1.0), ("a2".into(), 0.6)],
+            };
+            let s = crate::scenario::parse(
+                &format!("name = \"auto\"\nrepetitions = \"auto\"\n{extra}[data]\nrecords = [10]\n[sweep]\nworkers = [1]\n"),
+                Path::new("auto.toml"),
+                &[],
+            )
+            .unwrap();
+            let mut sweep = Sweep {
+                s: &s,
+                configs: &configs,
+                records: Vec::new(),
+                ran: 0,
+                progress: &Silent,
+                failing: Vec::new(),
+            };
+            let mut sink = |_: &RunRecord| Ok(());
+            assert_eq!(sweep.drive(&mut bench, &mut sink).unwrap(), Some(why));
+            assert_eq!(sweep.ran, 2 * crate::scenario::repeat::MIN_AUTO_ROUNDS);
+        }
+    }
+
     /// The machine slows 2× over a sweep of 5 rounds: rounds with paired
     /// speedups recover every true speedup within 2% whatever the shuffle;
     /// configuration after configuration, the drift is taken for the

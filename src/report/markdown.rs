@@ -64,10 +64,16 @@ fn header(md: &mut String, r: &Report) -> Out {
     let failed = r.runs.iter().filter(|x| x.failed).count();
     writeln!(
         md,
-        "{} configurations, {} runs ({failed} failed), {} repetition(s) each after {} warm-up run(s), every run on a fresh database; {}.\n",
+        "{} configurations, {} runs ({failed} failed), {} after {} warm-up run(s), every run on a fresh database; {}.\n",
         r.configs.len(),
         r.runs.len(),
-        s.repetitions,
+        match s.repetitions {
+            crate::scenario::Repetitions::Fixed(n) => format!("{n} repetition(s) each"),
+            crate::scenario::Repetitions::Auto => format!(
+                "repetitions \"auto\" ({} round(s))",
+                r.runs.iter().map(|x| x.rep + 1).max().unwrap_or(0)
+            ),
+        },
         s.warmup,
         match s.order {
             crate::scenario::Order::Rounds => format!(
