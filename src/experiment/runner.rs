@@ -453,24 +453,11 @@ mod tests {
             per_unit: total / std::f64::consts::LN_2,
             truth: truth.clone(),
         };
-        let s = crate::scenario::parse(
-            &format!("name = \"d\"\nrepetitions = 5\norder = \"{order}\"\nshuffle_seed = {seed}\n[data]\nrecords = [10]\n[sweep]\nworkers = [1]\n"),
-            Path::new("d.toml"),
-            &[],
-        )
-        .unwrap();
-        let mut sweep = Sweep {
-            s: &s,
-            configs: &configs,
-            records: Vec::new(),
-            ran: 0,
-            progress: &Silent,
-            failing: Vec::new(),
-        };
-        let mut sink = |_: &RunRecord| Ok(());
-        assert_eq!(sweep.drive(&mut bench, &mut sink).unwrap(), None);
-        assert_eq!(sweep.ran, 25);
-        let (sum, _) = summarize(&configs, &sweep.records, order == "rounds");
+        let head = format!("repetitions = 5\norder = \"{order}\"\nshuffle_seed = {seed}\n");
+        let (stop, records) = drive_fake(&head, &configs, &mut bench);
+        assert_eq!(stop, None);
+        assert_eq!(records.len(), 25);
+        let (sum, _) = summarize(&configs, &records, order == "rounds");
         let true_speedup = |id: &str, base: &str| {
             let t = |x: &str| truth.iter().find(|y| y.0 == x).unwrap().1;
             t(base) / t(id)
@@ -479,6 +466,32 @@ mod tests {
             .filter(|c| c.workers() > 1)
             .map(|c| (c.speedup.unwrap(), true_speedup(&c.id, &c.baseline)))
             .collect()
+    }
+
+    /// Drives a sweep of `configs` (scenario settings `head`) through a
+    /// fake bench; returns why it stopped and its runs.
+    fn drive_fake(
+        head: &str,
+        configs: &[ConfigSpec],
+        bench: &mut DriftingBench,
+    ) -> (Option<StopReason>, Vec<RunRecord>) {
+        let s = crate::scenario::parse(
+            &format!("name = \"fake\"\n{head}[data]\nrecords = [10]\n[sweep]\nworkers = [1]\n"),
+            Path::new("fake.toml"),
+            &[],
+        )
+        .unwrap();
+        let mut sweep = Sweep {
+            s: &s,
+            configs,
+            records: Vec::new(),
+            ran: 0,
+            progress: &Silent,
+            failing: Vec::new(),
+        };
+        let mut sink = |_: &RunRecord| Ok(());
+        let stop = sweep.drive(bench, &mut sink).unwrap();
+        (stop, sweep.records)
     }
 
     /// "auto" stops at its first look (after the 6 rounds a 95% interval
@@ -501,23 +514,10 @@ mod tests {
                 per_unit,
                 truth: vec![("a1".into(), 1.0), ("a2".into(), 0.6)],
             };
-            let s = crate::scenario::parse(
-                &format!("name = \"auto\"\nrepetitions = \"auto\"\n{extra}[data]\nrecords = [10]\n[sweep]\nworkers = [1]\n"),
-                Path::new("auto.toml"),
-                &[],
-            )
-            .unwrap();
-            let mut sweep = Sweep {
-                s: &s,
-                configs: &configs,
-                records: Vec::new(),
-                ran: 0,
-                progress: &Silent,
-                failing: Vec::new(),
-            };
-            let mut sink = |_: &RunRecord| Ok(());
-            assert_eq!(sweep.drive(&mut bench, &mut sink).unwrap(), Some(why));
-            assert_eq!(sweep.ran, 2 * crate::scenario::repeat::MIN_AUTO_ROUNDS);
+            let head = format!("repetitions = \"auto\"\n{extra}");
+            let (stop, records) = drive_fake(&head, &configs, &mut bench);
+            assert_eq!(stop, Some(why));
+            assert_eq!(records.len(), 2 * crate::scenario::repeat::MIN_AUTO_ROUNDS);
         }
     }
 
