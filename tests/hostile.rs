@@ -6,27 +6,14 @@
 mod common;
 
 use clap::CommandFactory;
-use common::{bin, gen_file};
+use common::{bin, exe, gen_file};
 use predicates::prelude::*;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn exe() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("ingestlab")
-}
-
 fn scenario(dir: &Path, body: &str) -> std::path::PathBuf {
-    let p = dir.join("s.toml");
-    std::fs::write(
-        &p,
-        format!(
-            "name = \"hostile\"\noutput = \"{}\"\n{body}",
-            dir.join("out").display()
-        ),
-    )
-    .unwrap();
-    p
+    common::scenario_file(dir, "hostile", body)
 }
 
 /// Runs the binary with a deadline; returns (exit code, stderr). A panic

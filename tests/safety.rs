@@ -3,27 +3,14 @@
 
 mod common;
 
-use common::{bin, gen_file};
+use common::{bin, exe, gen_file};
 use predicates::prelude::*;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn scenario(dir: &Path, body: &str) -> std::path::PathBuf {
-    let p = dir.join("s.toml");
-    std::fs::write(
-        &p,
-        format!(
-            "name = \"safe\"\noutput = \"{}\"\n{body}",
-            dir.join("out").display()
-        ),
-    )
-    .unwrap();
-    p
-}
-
-fn exe() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("ingestlab")
+    common::scenario_file(dir, "safe", body)
 }
 
 /// Item 1: `--db` and `--staging-db` never destroy what ingestlab did not create.

@@ -20,7 +20,7 @@
 //! relative to its own sweep's sequential run of the same round (what
 //! drift cannot move), with the absolute times beside it.
 
-use super::paired::{paired_ratio, signed_rank_p};
+use super::paired::{matched, paired_ratio, signed_rank_p};
 use super::stats::{self, Interval, median};
 use crate::choice::choice;
 use crate::scenario::ConfigSpec;
@@ -246,6 +246,22 @@ pub struct RunComparison {
     pub ignored: Vec<String>,
 }
 
+/// Two configurations of one sweep, B against A: round by round when the
+/// sweep ran in rounds (`paired`) and they share 2 rounds or more, else
+/// their run times side by side; None when either has no successful run.
+pub fn compare_configs(
+    runs: &[super::RunRecord],
+    a: &str,
+    b: &str,
+    paired: bool,
+) -> Option<Change> {
+    if let Some(c) = paired.then(|| compare_in_rounds(runs, a, b)).flatten() {
+        return Some(c.change);
+    }
+    let (ta, tb) = (times(runs, a), times(runs, b));
+    (!ta.is_empty() && !tb.is_empty()).then(|| compare_times(&ta, &tb))
+}
+
 /// The wall times of `config`'s successful runs.
 fn times(runs: &[super::RunRecord], config: &str) -> Vec<f64> {
     runs.iter()
@@ -260,13 +276,6 @@ fn by_round(runs: &[super::RunRecord], config: &str) -> Vec<(usize, f64)> {
         .filter(|r| r.config_id == config && !r.failed)
         .filter_map(|r| r.result.as_ref().map(|x| (r.rep, x.wall_s)))
         .collect()
-}
-
-/// The times of `x` and `y` in the rounds both have.
-fn matched(x: &[(usize, f64)], y: &[(usize, f64)]) -> (Vec<f64>, Vec<f64>) {
-    x.iter()
-        .filter_map(|(r, tx)| y.iter().find(|(q, _)| q == r).map(|(_, ty)| (*tx, *ty)))
-        .unzip()
 }
 
 /// Per round, `config`'s time over its baseline's time in the same round.

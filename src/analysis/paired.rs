@@ -38,6 +38,14 @@ pub fn signed_rank_pmf(n: usize) -> Vec<f64> {
     p
 }
 
+/// The values of `x` and `y` in the rounds both have, as (round, value)
+/// lists: the pairs of a paired comparison, in `x`'s order.
+pub fn matched(x: &[(usize, f64)], y: &[(usize, f64)]) -> (Vec<f64>, Vec<f64>) {
+    x.iter()
+        .filter_map(|(r, tx)| y.iter().find(|(q, _)| q == r).map(|(_, ty)| (*tx, *ty)))
+        .unzip()
+}
+
 /// A paired ratio: its estimate and interval, with the number of pairs.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PairedRatio {

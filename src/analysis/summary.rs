@@ -291,15 +291,10 @@ fn paired_speedup(
     if c.id == c.baseline {
         return (Some(1.0), Some(Interval::point(1.0)));
     }
-    let base = ok_runs(runs, &c.baseline);
-    let (t1, tn): (Vec<f64>, Vec<f64>) = ok
-        .iter()
-        .filter_map(|(rep, r)| {
-            base.iter()
-                .find(|(b, _)| b == rep)
-                .map(|(_, b)| (b.wall_s, r.wall_s))
-        })
-        .unzip();
+    let by_round = |v: &[(usize, &RunResult)]| -> Vec<(usize, f64)> {
+        v.iter().map(|(rep, r)| (*rep, r.wall_s)).collect()
+    };
+    let (tn, t1) = paired::matched(&by_round(ok), &by_round(&ok_runs(runs, &c.baseline)));
     if t1.is_empty() {
         return (None, None);
     }

@@ -8,7 +8,7 @@
 
 use super::Report;
 use crate::analysis::ConfigSummary;
-use crate::analysis::compare::{Change, Verdict, compare_in_rounds, compare_times};
+use crate::analysis::compare::{Change, Verdict, compare_configs};
 use std::fmt::Write;
 
 /// The two largest worker counts of one curve, compared.
@@ -16,14 +16,6 @@ struct Step<'a> {
     fewer: &'a ConfigSummary,
     more: &'a ConfigSummary,
     change: Change,
-}
-
-fn walls(r: &Report, id: &str) -> Vec<f64> {
-    r.runs
-        .iter()
-        .filter(|x| x.config_id == id && !x.failed)
-        .filter_map(|x| x.result.as_ref().map(|y| y.wall_s))
-        .collect()
 }
 
 /// Every curve's last step (its two largest worker counts), compared.
@@ -55,12 +47,7 @@ fn steps(r: &Report) -> Vec<Step<'_>> {
             let [.., fewer, more] = m.as_slice() else {
                 return None;
             };
-            let (wf, wm) = (walls(r, &fewer.id), walls(r, &more.id));
-            let change = match rounds.then(|| compare_in_rounds(&r.runs, &fewer.id, &more.id)) {
-                Some(Some(c)) => c.change,
-                _ if wf.is_empty() || wm.is_empty() => return None,
-                _ => compare_times(&wf, &wm),
-            };
+            let change = compare_configs(&r.runs, &fewer.id, &more.id, rounds)?;
             Some(Step {
                 fewer,
                 more,

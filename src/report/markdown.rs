@@ -5,9 +5,9 @@
 //! warnings.
 
 use super::{Exporter, Report, opt};
-use crate::analysis::compare::{compare_in_rounds, compare_times};
+use crate::analysis::ConfigSummary;
+use crate::analysis::compare::compare_configs;
 use crate::analysis::stats::{Interval, percent};
-use crate::analysis::{ConfigSummary, RunRecord};
 use anyhow::Result;
 use std::fmt::Write;
 
@@ -189,13 +189,6 @@ fn speedup_table(md: &mut String, r: &Report) -> Out {
     Ok(())
 }
 
-fn walls(runs: &[RunRecord], id: &str) -> Vec<f64> {
-    runs.iter()
-        .filter(|r| r.config_id == id && !r.failed)
-        .filter_map(|r| r.result.as_ref().map(|x| x.wall_s))
-        .collect()
-}
-
 /// For every group measured at two or more pooled worker counts: can the
 /// two largest be told apart? (The seed's "would 2 workers beat 4?")
 fn told_apart(md: &mut String, r: &Report) -> Out {
@@ -220,13 +213,10 @@ fn told_apart(md: &mut String, r: &Report) -> Out {
             .collect();
         members.sort_by_key(|s| s.workers());
         if let [.., a, b] = members.as_slice() {
-            let paired = (r.scenario.order == crate::scenario::Order::Rounds)
-                .then(|| compare_in_rounds(&r.runs, &a.id, &b.id))
-                .flatten();
-            let c = paired.map_or_else(
-                || compare_times(&walls(&r.runs, &a.id), &walls(&r.runs, &b.id)),
-                |p| p.change,
-            );
+            let rounds = r.scenario.order == crate::scenario::Order::Rounds;
+            let Some(c) = compare_configs(&r.runs, &a.id, &b.id, rounds) else {
+                continue;
+            };
             let name = |s: &ConfigSummary| format!("{} workers", s.workers());
             lines.push(format!(
                 "- {}: {}.",

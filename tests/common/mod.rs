@@ -11,6 +11,26 @@ pub fn bin() -> Command {
     Command::cargo_bin("ingestlab").unwrap()
 }
 
+/// The path of the binary, for tests that spawn and signal it themselves.
+pub fn exe() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("ingestlab")
+}
+
+/// Writes `dir/s.toml`: a scenario called `name` whose results go to
+/// `dir/out`, with `body` after those two lines.
+pub fn scenario_file(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join("s.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "name = \"{name}\"\noutput = \"{}\"\n{body}",
+            dir.join("out").display()
+        ),
+    )
+    .unwrap();
+    p
+}
+
 /// Generates `records` into `dir/name` with the given bad-input rates.
 pub fn gen_file(
     dir: &Path,
