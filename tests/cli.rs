@@ -117,8 +117,31 @@ fn quarantine_counts_match_what_was_injected() {
         assert_eq!(v["rows_out"], 600 - stats.malformed - stats.duplicates);
         assert!(db.exists(), "--db keeps the database");
     }
-    // The quarantine says why.
+    // Record by record, not only in number: the quarantined positions are
+    // exactly the ones the generator injected (same seed as gen_file), so a
+    // wrongly rejected and a wrongly accepted record cannot cancel out.
     let conn = rusqlite::Connection::open(dir.path().join("kept.sqlite")).unwrap();
+    let quarantined: Vec<i64> = conn
+        .prepare("SELECT position FROM app_errors ORDER BY position")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let mut g = ingestlab::data::generate::Generator::new(ingestlab::data::generate::GenOptions {
+        records: 600,
+        seed: 7,
+        malformed_rate: 0.05,
+        duplicate_rate: 0.05,
+        ..Default::default()
+    });
+    let injected: Vec<i64> = std::iter::from_fn(|| g.next_record())
+        .enumerate()
+        .filter(|(_, r)| r.injected.is_some())
+        .map(|(i, _)| i as i64)
+        .collect();
+    assert_eq!(quarantined, injected);
+    // The quarantine says why.
     let reasons: Vec<String> = conn
         .prepare("SELECT reason FROM app_errors")
         .unwrap()
@@ -134,19 +157,54 @@ fn quarantine_counts_match_what_was_injected() {
     );
 }
 
+/// The summary `ingest` prints: the counts, and a throughput consistent
+/// with the wall time it prints beside it (records/s × 60 = records/min,
+/// records / wall time = records/s, to the printed rounding).
 #[test]
-fn human_summary_names_the_figures() {
+fn ingest_prints_counts_and_a_throughput_that_matches_its_wall_time() {
     let dir = tempfile::tempdir().unwrap();
     let (input, _) = gen_file(dir.path(), "s.xml", 50, 0.0, 0.0);
-    bin()
+    let out = bin()
         .args(["ingest", "--input"])
         .arg(&input)
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("records/min")
-                .and(predicate::str::contains("verification passed")),
-        );
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("50 in (50 root elements), 50 rows out, 0 quarantined"),
+        "{text}"
+    );
+    assert!(text.contains("verification passed"), "{text}");
+    let number_after = |key: &str| -> f64 {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .unwrap();
+        line.trim_start()[key.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap_or_else(|e| panic!("{line}: {e}"))
+    };
+    let (wall, per_s) = (number_after("wall time"), number_after("throughput"));
+    let per_min: f64 = text
+        .lines()
+        .find_map(|l| l.split_once('(')?.1.split_once(" records/min"))
+        .unwrap()
+        .0
+        .parse()
+        .unwrap();
+    assert!(
+        (per_min / 60.0 - per_s).abs() <= 1.0,
+        "{per_s}/s vs {per_min}/min"
+    );
+    // The wall time is printed to 1 ms: allow that rounding.
+    assert!(
+        (50.0 / (wall + 0.0005)..=50.0 / (wall - 0.0005).max(1e-6)).contains(&per_s),
+        "{per_s}/s over {wall} s"
+    );
 }
 
 #[test]

@@ -13,9 +13,9 @@ fn scenario(dir: &Path, body: &str) -> std::path::PathBuf {
     common::scenario_file(dir, "safe", body)
 }
 
-/// Item 1: `--db` and `--staging-db` never destroy what ingestlab did not create.
+/// `--db` and `--staging-db` never destroy what ingestlab did not create.
 #[test]
-fn item1_database_paths_never_replace_what_ingestlab_did_not_create() {
+fn database_paths_never_replace_what_ingestlab_did_not_create() {
     let dir = tempfile::tempdir().unwrap();
     let (input, _) = gen_file(dir.path(), "in.xml", 30, 0.0, 0.0);
     let notes = dir.path().join("notes.txt");
@@ -105,10 +105,10 @@ fn item1_database_paths_never_replace_what_ingestlab_did_not_create() {
         .success();
 }
 
-/// Item 2: The journal is only appended to: killing `run --resume` at any moment
+/// The journal is only appended to: killing `run --resume` at any moment
 /// loses no finished run.
 #[test]
-fn item2_killing_a_resume_in_a_loop_loses_no_finished_run() {
+fn killing_a_resume_in_a_loop_loses_no_finished_run() {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario(
         dir.path(),
@@ -141,10 +141,10 @@ fn item2_killing_a_resume_in_a_loop_loses_no_finished_run() {
     }
 }
 
-/// Item 3: A damaged middle line costs that line only, named; a torn last line
+/// A damaged middle line costs that line only, named; a torn last line
 /// (cut inside a UTF-8 character) is reported and the sweep goes on.
 #[test]
-fn item3_damaged_and_torn_journal_lines_cost_only_themselves() {
+fn damaged_and_torn_journal_lines_cost_only_themselves() {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario(
         dir.path(),
@@ -173,10 +173,10 @@ fn item3_damaged_and_torn_journal_lines_cost_only_themselves() {
         );
 }
 
-/// Item 4: One sweep per results folder: a second is refused with the holder's
+/// One sweep per results folder: a second is refused with the holder's
 /// pid; a stale lock of a dead process is taken over.
 #[test]
-fn item4_one_sweep_per_results_folder() {
+fn one_sweep_per_results_folder() {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario(
         dir.path(),
@@ -218,10 +218,10 @@ fn item4_one_sweep_per_results_folder() {
     assert!(!lock.exists());
 }
 
-/// Item 5: Ctrl-C (SIGINT) and SIGTERM keep every finished run, write the exports
+/// Ctrl-C (SIGINT) and SIGTERM keep every finished run, write the exports
 /// marked partial, leave no temporary files, say how to resume, exit 130.
 #[test]
-fn item5_interrupts_keep_finished_runs_and_leave_no_debris() {
+fn interrupts_keep_finished_runs_and_leave_no_debris() {
     for signal in [libc::SIGINT, libc::SIGTERM] {
         let dir = tempfile::tempdir().unwrap();
         let tmp = dir.path().join("tmp");
@@ -267,9 +267,9 @@ fn item5_interrupts_keep_finished_runs_and_leave_no_debris() {
     }
 }
 
-/// Item 6: Plans no laptop finishes are refused at once, with the way out.
+/// Plans no laptop finishes are refused at once, with the way out.
 #[test]
-fn item6_sanity_limits() {
+fn sanity_limits() {
     let dir = tempfile::tempdir().unwrap();
     let (input, _) = gen_file(dir.path(), "in.xml", 200, 0.0, 0.0);
     let t = Instant::now();
@@ -322,9 +322,9 @@ fn item6_sanity_limits() {
     assert!(!dir.path().join("big.xml").exists());
 }
 
-/// Item 7: Every error names the file, flag or key and the value.
+/// Every error names the file, flag or key and the value.
 #[test]
-fn item7_errors_name_the_culprit() {
+fn errors_name_the_culprit() {
     let dir = tempfile::tempdir().unwrap();
     let (input, _) = gen_file(dir.path(), "in.xml", 20, 0.0, 0.0);
     let s = scenario(
@@ -409,10 +409,10 @@ fn item7_errors_name_the_culprit() {
         .stdout(predicate::str::contains("\"rows_out\": 20"));
 }
 
-/// Item 8: Pragmas that cannot work are refused; rollback-journal modes work
+/// Pragmas that cannot work are refused; rollback-journal modes work
 /// with several workers.
 #[test]
-fn item8_pragmas_are_safe_or_refused() {
+fn pragmas_are_safe_or_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (input, _) = gen_file(dir.path(), "in.xml", 300, 0.0, 0.0);
     let t = Instant::now();
@@ -479,10 +479,10 @@ fn item8_pragmas_are_safe_or_refused() {
         .stderr(predicate::str::contains("--synchronous"));
 }
 
-/// Item 9: Characters XML forbids are quarantined with the reason; a wrapper
+/// Characters XML forbids are quarantined with the reason; a wrapper
 /// element around the records costs no record.
 #[test]
-fn item9_strict_where_xml_is_strict() {
+fn strict_where_xml_is_strict() {
     let dir = tempfile::tempdir().unwrap();
     let (input, _) = gen_file(dir.path(), "in.xml", 20, 0.0, 0.0);
     let text = std::fs::read_to_string(&input).unwrap();
@@ -525,9 +525,9 @@ fn item9_strict_where_xml_is_strict() {
         );
 }
 
-/// Item 10: `fit` checks its input and prints no interval it cannot estimate.
+/// `fit` checks its input and prints no interval it cannot estimate.
 #[test]
-fn item10_fit_checks_its_input() {
+fn fit_checks_its_input() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("f.csv");
     let fit = |text: &str| {

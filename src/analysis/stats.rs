@@ -21,15 +21,10 @@
 //!   threshold of 10; 3.5 is the authors' recommendation.)
 
 use crate::choice::choice;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 /// The level every interval aims for.
 pub const TARGET_LEVEL: f64 = 0.95;
 
-/// Bootstrap resamples per interval (fits only).
-pub const BOOTSTRAP_RESAMPLES: usize = 2000;
-const SEED: u64 = 0x1A6E57;
 
 choice! {
     /// How an interval was made.
@@ -280,30 +275,6 @@ pub fn describe(xs: &[f64]) -> Stats {
     }
 }
 
-/// 95% percentile-bootstrap interval of `stat(a)` (Efron & Tibshirani,
-/// *An Introduction to the Bootstrap*, 1993, ch. 13): approximate, used
-/// only for fitted model parameters, and labelled so.
-pub fn bootstrap_ci(xs: &[f64], stat: impl Fn(&[f64]) -> f64) -> (f64, f64) {
-    if xs.len() < 2 {
-        let s = stat(xs);
-        return (s, s);
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
-    let mut r = vec![0.0; xs.len()];
-    let mut stats: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
-        .map(|_| {
-            r.iter_mut()
-                .for_each(|x| *x = xs[rng.random_range(0..xs.len())]);
-            stat(&r)
-        })
-        .collect();
-    stats.sort_by(f64::total_cmp);
-    (
-        quantile_sorted(&stats, 0.025),
-        quantile_sorted(&stats, 0.975),
-    )
-}
-
 /// Modified z-scores, 0.6745 (x − median) / MAD. All zero when the MAD is
 /// zero (more than half the values equal).
 pub fn modified_z_scores(xs: &[f64]) -> Vec<f64> {
@@ -329,6 +300,8 @@ pub fn outliers(xs: &[f64]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
@@ -474,14 +447,5 @@ mod tests {
             outliers(&[1.0, 1.0, 1.0, 5.0]).is_empty(),
             "MAD 0: no verdict"
         );
-    }
-
-    #[test]
-    fn bootstrap_is_reproducible() {
-        let xs: Vec<f64> = (0..30).map(|i| 10.0 + (i % 7) as f64).collect();
-        let (lo, hi) = bootstrap_ci(&xs, median);
-        assert!(lo <= median(&xs) && median(&xs) <= hi);
-        assert_eq!((lo, hi), bootstrap_ci(&xs, median));
-        assert_eq!(bootstrap_ci(&[2.0; 5], median), (2.0, 2.0));
     }
 }

@@ -5,6 +5,7 @@
 //! transactions, so lock models can wrap begin/commit however they like.
 
 pub mod duckdb;
+mod engines;
 pub mod fault;
 pub mod files;
 #[cfg(feature = "postgres")]
@@ -14,8 +15,8 @@ pub mod sqlite;
 use crate::choice::choice;
 use crate::data::{AppRecord, Checksum, Quarantined};
 use anyhow::Result;
-use std::path::Path;
 
+pub use engines::{MAX_ENGINE_THREADS_PER_CORE, create, stop_servers, validate};
 pub use files::{Overwrite, prepare_db_path, remove_db_files};
 
 choice! {
@@ -338,6 +339,36 @@ pub struct ReadBack {
     pub errors_checksum: Checksum,
 }
 
+/// The read-back's queries, the same text for every engine so that the
+/// independent account cannot differ between them: the counts, and the
+/// quarantine's (position, app_id, reason). The rows themselves are read
+/// with [`select_rows`] in each engine's date syntax.
+pub const COUNT_ROWS: &str = "SELECT COUNT(*), COUNT(DISTINCT app_id) FROM app_base";
+/// See [`COUNT_ROWS`].
+pub const SELECT_ERRORS: &str = "SELECT position, app_id, reason FROM app_errors";
+
+impl ReadBack {
+    /// An account of `rows` stored rows (`distinct` app_ids), to which each
+    /// engine adds the rows and quarantined records it reads back.
+    pub fn counted(rows: i64, distinct: i64) -> Self {
+        ReadBack {
+            rows: rows as u64,
+            distinct_app_ids: distinct as u64,
+            ..Default::default()
+        }
+    }
+    /// Adds one stored row to the content checksum.
+    pub fn add_row(&mut self, r: &AppRecord) {
+        self.checksum.add(r);
+    }
+    /// Adds one quarantined record (a row of [`SELECT_ERRORS`]).
+    pub fn add_error(&mut self, position: i64, app_id: Option<&str>, reason: &str) {
+        self.quarantined += 1;
+        self.errors_checksum
+            .add_error_parts(position as u64, app_id, reason);
+    }
+}
+
 /// One connection. Writes happen between `begin` and `commit`.
 pub trait Connection: Send {
     /// Starts a write transaction. SQLite takes its write lock here
@@ -431,7 +462,7 @@ INSERT INTO ingestlab_meta VALUES ('{}', '{}');
 pub const CREATE_INDEX: &str = "CREATE UNIQUE INDEX app_base_app_id ON app_base(app_id)";
 
 /// The SELECT of every `app_base` column, in insert order.
-fn select_rows(date: impl Fn(&str) -> String) -> String {
+pub(crate) fn select_rows(date: impl Fn(&str) -> String) -> String {
     let cols: Vec<String> = APP_BASE_COLUMNS
         .iter()
         .map(|c| {
@@ -443,105 +474,6 @@ fn select_rows(date: impl Fn(&str) -> String) -> String {
         })
         .collect();
     format!("SELECT {} FROM app_base", cols.join(", "))
-}
-
-/// Creates a fresh database at `path` with the tables, and returns it.
-/// The caller has made sure the path may be written ([`prepare_db_path`]).
-pub fn create(path: &Path, opts: &BackendOptions) -> Result<Box<dyn Database>> {
-    match opts.engine {
-        Engine::Sqlite => Ok(Box::new(sqlite::SqliteDb::create(path, opts)?)),
-        Engine::Duckdb => Ok(Box::new(duckdb::DuckDb::create(path, opts)?)),
-        // A server's tables, not a file: `path` is not used.
-        Engine::Postgres => postgres_db(opts),
-    }
-}
-
-#[cfg(feature = "postgres")]
-fn postgres_db(opts: &BackendOptions) -> Result<Box<dyn Database>> {
-    Ok(Box::new(postgres::PgDb::create(opts)?))
-}
-
-#[cfg(not(feature = "postgres"))]
-fn postgres_db(_: &BackendOptions) -> Result<Box<dyn Database>> {
-    crate::refused::refuse!(
-        "this ingestlab was built without the PostgreSQL engine: build it with `cargo build --release --features postgres` (and install the server binaries)"
-    )
-}
-
-/// Stops the PostgreSQL server this process started, if any.
-pub fn stop_servers() {
-    #[cfg(feature = "postgres")]
-    postgres::shutdown();
-}
-
-/// Engine threads per core beyond which nothing is measured but the
-/// scheduler; a hard limit (`--force` does not lift it): 100,000 DuckDB
-/// threads once filled the process table and outlived a SIGTERM.
-pub const MAX_ENGINE_THREADS_PER_CORE: usize = 16;
-
-/// Checks the settings a run cannot use, naming each.
-pub fn validate(opts: &BackendOptions) -> Vec<(&'static str, String)> {
-    let mut p = Vec::new();
-    let s = &opts.sqlite;
-    if !(512..=65536).contains(&s.page_size) || !s.page_size.is_power_of_two() {
-        p.push((
-            "sqlite.page_size",
-            format!(
-                "must be a power of two from 512 to 65536, got {}",
-                s.page_size
-            ),
-        ));
-    }
-    if s.cache_size_kib == 0 {
-        p.push(("sqlite.cache_size_kib", "must be at least 1".to_string()));
-    }
-    if opts.duckdb.memory_limit_mb < 16 {
-        p.push((
-            "duckdb.memory_limit_mb",
-            format!(
-                "must be at least 16 (MB), got {}",
-                opts.duckdb.memory_limit_mb
-            ),
-        ));
-    }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let max_threads = MAX_ENGINE_THREADS_PER_CORE * cores;
-    if opts.duckdb.threads as usize > max_threads {
-        p.push((
-            "duckdb.threads",
-            format!(
-                "{} threads on {cores} cores: at most {max_threads} ({MAX_ENGINE_THREADS_PER_CORE} per core, a hard limit: beyond it a run measures the thread scheduler, and far beyond it exhausts the process table); 0 = one per core",
-                opts.duckdb.threads
-            ),
-        ));
-    }
-    if !(opts.busy_timeout_s.is_finite() && (0.0..=86_400.0).contains(&opts.busy_timeout_s)) {
-        p.push((
-            "busy_timeout_s",
-            "must be a number of seconds from 0 to 86,400 (a day)".into(),
-        ));
-    }
-    p.extend(sqlite::check_pragmas(&s.pragmas));
-    let pg = &opts.postgres;
-    if !(16..=65_536).contains(&pg.shared_buffers_mb) {
-        p.push((
-            "postgres.shared_buffers_mb",
-            format!(
-                "must be from 16 to 65536 (MB), got {}",
-                pg.shared_buffers_mb
-            ),
-        ));
-    }
-    if !(32..=1_048_576).contains(&pg.max_wal_size_mb) {
-        p.push((
-            "postgres.max_wal_size_mb",
-            format!(
-                "must be from 32 to 1048576 (MB), got {}",
-                pg.max_wal_size_mb
-            ),
-        ));
-    }
-    p
 }
 
 #[cfg(test)]

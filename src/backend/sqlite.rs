@@ -7,7 +7,7 @@ use super::{
     BackendOptions, CREATE_INDEX, Connection, Database, IndexPolicy, InsertMethod, ReadBack,
     SqliteSettings,
 };
-use crate::data::{AppRecord, Checksum, Quarantined};
+use crate::data::{AppRecord, Quarantined};
 use anyhow::{Context, Result, bail};
 use rusqlite::{ErrorCode, ToSql, params_from_iter};
 use std::path::{Path, PathBuf};
@@ -348,37 +348,21 @@ impl Connection for SqliteConn {
     }
 
     fn read_back(&mut self) -> Result<ReadBack> {
-        let (rows, distinct): (i64, i64) = self.conn.query_row(
-            "SELECT COUNT(*), COUNT(DISTINCT app_id) FROM app_base",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let mut checksum = Checksum::default();
+        let (rows, distinct): (i64, i64) = self
+            .conn
+            .query_row(super::COUNT_ROWS, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut rb = ReadBack::counted(rows, distinct);
         let mut stmt = self.conn.prepare(&super::select_rows(|c| c.to_string()))?;
         let mut it = stmt.query([])?;
         while let Some(r) = it.next()? {
-            checksum.add(&super::app_record_from_row!(r));
+            rb.add_row(&super::app_record_from_row!(r));
         }
-        let mut errors_checksum = Checksum::default();
-        let mut quarantined = 0u64;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT position, app_id, reason FROM app_errors")?;
+        let mut stmt = self.conn.prepare(super::SELECT_ERRORS)?;
         let mut it = stmt.query([])?;
         while let Some(r) = it.next()? {
-            quarantined += 1;
-            errors_checksum.add_error_parts(
-                r.get::<_, i64>(0)? as u64,
-                r.get::<_, Option<String>>(1)?.as_deref(),
-                &r.get::<_, String>(2)?,
-            );
+            let (app_id, reason): (Option<String>, String) = (r.get(1)?, r.get(2)?);
+            rb.add_error(r.get(0)?, app_id.as_deref(), &reason);
         }
-        Ok(ReadBack {
-            rows: rows as u64,
-            distinct_app_ids: distinct as u64,
-            quarantined,
-            checksum,
-            errors_checksum,
-        })
+        Ok(rb)
     }
 }

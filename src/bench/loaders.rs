@@ -1,9 +1,9 @@
 //! The `loaders` section: each engine's own bulk loader of the same rows,
 //! already parsed, against ingestlab end to end on the XML.
 
-use super::{Data, Table, ingest_median, n0, time_median};
+use super::common::BenchPlan;
+use super::common::{BATCH, Data, Table, ingest_median, n0, time_median};
 use crate::backend::{self, BackendOptions, Engine};
-use crate::bench::BenchPlan;
 use crate::data::AppRecord;
 use crate::run::{LockModel, RunConfig};
 use anyhow::Result;
@@ -110,7 +110,7 @@ pub(super) fn loaders(d: &Data, plan: &BenchPlan) -> Result<Table> {
                     ..Default::default()
                 },
                 workers,
-                batch_size: super::BATCH,
+                batch_size: BATCH,
                 lock,
                 ..Default::default()
             };

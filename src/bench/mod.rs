@@ -4,161 +4,10 @@
 //! because this machine is noisy.
 
 use crate::backend::{self, BackendOptions, Engine, InsertMethod};
-use crate::choice::choice;
-use crate::data::AppRecord;
 use crate::data::generate::{GenOptions, write_file};
 use crate::data::parse::parse_record;
-use crate::data::split::RecordReader;
-use crate::run::{self, Ctx, Input, LockModel, RunConfig};
+use crate::run::{LockModel, RunConfig};
 use anyhow::{Context, Result, ensure};
-use std::path::{Path, PathBuf};
-use std::time::Instant;
-
-choice! {
-    /// A part of the benchmark.
-    pub enum Section: "bench section" {
-        Parse = "parse",
-        Insert = "insert",
-        Loaders = "loaders",
-        Pipeline = "pipeline",
-        Parallel = "parallel",
-        Memory = "memory",
-        Sim = "sim",
-    }
-}
-
-/// What to measure.
-#[derive(Debug, Clone)]
-pub struct BenchPlan {
-    pub records: u64,
-    pub repeat: usize,
-    pub sections: Vec<Section>,
-    /// Records for the memory section (ingested with batches of 10,000).
-    pub memory_records: u64,
-    /// The binary to run the memory section's ingests in (a fresh process
-    /// each, so every peak is that run's alone).
-    pub exe: PathBuf,
-}
-
-/// One printed table, with notes under it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Table {
-    pub title: String,
-    pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-    pub notes: Vec<String>,
-}
-
-impl Table {
-    fn new(title: impl Into<String>, header: &[&str]) -> Self {
-        Table {
-            title: title.into(),
-            header: header.iter().map(|h| h.to_string()).collect(),
-            ..Default::default()
-        }
-    }
-    fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
-    }
-
-    /// GitHub Markdown, numbers right-aligned.
-    pub fn markdown(&self) -> String {
-        let mut s = format!("## {}\n\n| {} |\n|", self.title, self.header.join(" | "));
-        for (i, _) in self.header.iter().enumerate() {
-            s += if i == 0 { "---|" } else { "---:|" };
-        }
-        s.push('\n');
-        for r in &self.rows {
-            s += &format!("| {} |\n", r.join(" | "));
-        }
-        for n in &self.notes {
-            s += &format!("\n{n}\n");
-        }
-        s
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-/// Median seconds of `repeat` calls of `f`.
-fn time_median(repeat: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
-    let mut times = Vec::new();
-    for _ in 0..repeat.max(1) {
-        let t = Instant::now();
-        f()?;
-        times.push(t.elapsed().as_secs_f64());
-    }
-    Ok(median(times))
-}
-
-/// Records per batch (and per transaction) wherever the bench inserts:
-/// the thesis's batch size. DuckDB pays milliseconds per commit (WAL
-/// write, sync, checkpoints), so with 1,000-row batches about 40% of its
-/// insert time was commits (dapp scratch bench, 20K records).
-const BATCH: usize = 10_000;
-
-fn n0(v: f64) -> String {
-    crate::plot::draw::tick(v.round())
-}
-
-/// Generated data shared by the sections, with its raw records in memory.
-struct Data {
-    dir: tempfile::TempDir,
-    input: Input,
-    raw: Vec<Vec<u8>>,
-    mb: f64,
-}
-
-impl Data {
-    fn make(records: u64, full_text: bool) -> Result<Self> {
-        let dir = crate::store::work_dir()?;
-        let path = dir
-            .path()
-            .join(if full_text { "full.xml" } else { "bench.xml" });
-        let stats = write_file(
-            &GenOptions {
-                records,
-                full_text,
-                ..Default::default()
-            },
-            &path,
-        )?;
-        let input = Input::open(&path)?;
-        let reader = RecordReader::open(&path)?;
-        let raw = input
-            .index
-            .spans
-            .iter()
-            .map(|s| {
-                let mut b = Vec::new();
-                reader.read(*s, &mut b).map(|_| b)
-            })
-            .collect::<Result<_>>()?;
-        Ok(Data {
-            dir,
-            input,
-            raw,
-            mb: stats.bytes as f64 / 1e6,
-        })
-    }
-    fn rows(&self) -> Vec<AppRecord> {
-        self.raw
-            .iter()
-            .filter_map(|r| parse_record(r).ok())
-            .collect()
-    }
-    fn n(&self) -> f64 {
-        self.raw.len() as f64
-    }
-}
 
 /// A section measured on the shared data.
 type SectionFn = fn(&Data, &BenchPlan) -> Result<Table>;
@@ -253,29 +102,6 @@ fn parse(d: &Data, plan: &BenchPlan) -> Result<Table> {
     Ok(t)
 }
 
-/// Rows/s of one connection inserting `rows` in transactions of [`BATCH`] rows.
-fn insert_rate(
-    dir: &Path,
-    opts: &BackendOptions,
-    rows: &[AppRecord],
-    repeat: usize,
-) -> Result<f64> {
-    let path = dir.join(format!("ins.{}", opts.engine));
-    let secs = time_median(repeat, || {
-        backend::remove_db_files(&path)?;
-        let db = backend::create(&path, opts)?;
-        let mut c = db.connect()?;
-        for chunk in rows.chunks(BATCH) {
-            c.begin()?;
-            c.insert_rows(chunk)?;
-            c.commit()?;
-        }
-        Ok(())
-    })?;
-    backend::remove_db_files(&path)?;
-    Ok(rows.len() as f64 / secs)
-}
-
 fn insert(d: &Data, plan: &BenchPlan) -> Result<Table> {
     let rows = d.rows();
     let mut t = Table::new(
@@ -314,40 +140,9 @@ fn insert(d: &Data, plan: &BenchPlan) -> Result<Table> {
     Ok(t)
 }
 
-/// Seconds of one ingest of `d` with `cfg`, verified.
-fn ingest_s(d: &Data, cfg: &RunConfig) -> Result<f64> {
-    let db = d.dir.path().join(format!("par.{}", cfg.backend.engine));
-    let out = run::run(&d.input, &db, cfg, &Ctx::default())?;
-    backend::remove_db_files(&db)?;
-    ensure!(
-        out.result.verification.passed,
-        "verification failed: {:?}",
-        out.result.verification.problems
-    );
-    Ok(out.result.wall_s)
-}
-
-fn ingest_median(d: &Data, cfg: &RunConfig, repeat: usize) -> Result<f64> {
-    let v = (0..repeat.max(1))
-        .map(|_| ingest_s(d, cfg))
-        .collect::<Result<Vec<_>>>()
-        .context("bench run")?;
-    Ok(median(v))
-}
-
-fn config(engine: Engine, workers: usize, lock: LockModel) -> RunConfig {
-    RunConfig {
-        backend: BackendOptions {
-            engine,
-            ..Default::default()
-        },
-        workers,
-        batch_size: BATCH,
-        lock,
-        ..Default::default()
-    }
-}
-
+mod common;
+pub use common::{BenchPlan, Section, Table};
+use common::{Data, config, ingest_median, insert_rate, median, n0, time_median};
 mod loaders;
 use loaders::loaders;
 mod pipeline;
@@ -483,7 +278,7 @@ fn sim(plan: &BenchPlan) -> Result<Table> {
                 overhead: crate::run::Preset::PythonMp.resolve(&Default::default()),
                 ..config(engine, workers, lock)
             };
-            let data = crate::sim::engine::SimData {
+            let data = crate::sim::SimData {
                 records: 1_000_000,
                 sizes_kb: &sizes,
                 bad_fraction: 0.0,

@@ -2,9 +2,9 @@
 //! 2-worker single writer come to what their own parse and insert costs,
 //! measured in the same run, allow.
 
-use super::{Data, Table, ingest_median, insert_rate, n0, time_median};
+use super::common::BenchPlan;
+use super::common::{BATCH, Data, Table, ingest_median, insert_rate, n0, time_median};
 use crate::backend::{BackendOptions, Engine};
-use crate::bench::BenchPlan;
 use crate::data::parse::parse_record;
 use crate::run::{LockModel, RunConfig};
 use anyhow::Result;
@@ -35,7 +35,7 @@ pub(super) fn pipeline(d: &Data, plan: &BenchPlan) -> Result<Table> {
         let cfg = |workers, lock| RunConfig {
             backend: opts.clone(),
             workers,
-            batch_size: super::BATCH,
+            batch_size: BATCH,
             lock,
             ..Default::default()
         };

@@ -1,6 +1,6 @@
 //! `ingestlab run` and `ingestlab plot`: sweeps and their figures.
 
-use super::Status;
+use super::status::Status;
 use super::values::{FigureArgs, choice};
 use crate::backend::fault::Fault;
 use crate::experiment::plan::{self, human};

@@ -1,6 +1,6 @@
 //! `ingestlab ingest`: one run of a file into a database, from flags.
 
-use super::Status;
+use super::status::Status;
 use super::values::{choice, count, non_negative, pragma};
 use crate::backend::fault::Fault;
 use crate::backend::{

@@ -9,6 +9,7 @@ mod experiment;
 mod generate;
 mod ingest;
 mod progress;
+mod status;
 mod tools;
 mod values;
 mod whatif;
@@ -18,6 +19,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 pub use ingest::IngestArgs;
+pub use status::Status;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -67,31 +69,6 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
 }
 
-/// How a command ended, for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Ok,
-    /// Done, but something failed (a run of a sweep).
-    Failed,
-    /// Done, but a run's verification against the independent account
-    /// failed.
-    VerificationFailed,
-    /// Stopped by Ctrl-C or SIGTERM, after saving what was finished.
-    Interrupted,
-}
-
-impl Status {
-    pub fn exit_code(self) -> u8 {
-        use crate::refused::*;
-        match self {
-            Status::Ok => EXIT_OK,
-            Status::Failed => EXIT_FAILED,
-            Status::VerificationFailed => EXIT_VERIFICATION,
-            Status::Interrupted => EXIT_INTERRUPTED,
-        }
-    }
-}
-
 /// Sets the run's cancel flag on Ctrl-C and SIGTERM; a second one ends the
 /// process at once.
 fn install_interrupt_handler(ctx: &Ctx) {
@@ -129,7 +106,16 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
     ) {
         install_interrupt_handler(&ctx);
     }
-    let ok = |r: Result<()>| r.map(|_| Status::Ok);
+    // A command stopped by Ctrl-C or SIGTERM exits 130 whichever command
+    // it was, after saying what it kept (`simulate --validate` used to
+    // exit 1 when its measuring was interrupted).
+    let ok = |r: Result<()>| match r {
+        Err(e) if e.chain().any(|c| c.is::<crate::run::Interrupted>()) => {
+            eprintln!("{e:#}");
+            Ok(Status::Interrupted)
+        }
+        r => r.map(|_| Status::Ok),
+    };
     let status = match cli.command {
         Command::Generate(a) => ok(generate::generate(&a)),
         Command::Ingest(a) => ingest::ingest(&a, &ctx),

@@ -352,11 +352,12 @@ fn measure_for_validation(
     };
     println!("measuring '{}' for real in '{}'...", s.name, dir.display());
     let out = crate::experiment::run_scenario(s, &opts, &super::progress::Bar::new())?;
-    anyhow::ensure!(
-        !out.interrupted,
-        "interrupted: the finished runs are kept in '{}'",
-        out.dir.display()
-    );
+    if out.interrupted {
+        return Err(anyhow::Error::new(crate::run::Interrupted).context(format!(
+            "measuring for --validate was interrupted: the finished runs are kept in '{}'",
+            out.dir.display()
+        )));
+    }
     println!("measured: {} run(s) reused, {} run", out.reused, out.ran);
     Ok(())
 }

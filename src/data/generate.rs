@@ -89,8 +89,23 @@ const DEFECTS: [Defect; 5] = [
 
 /// One generated record: its app_id (for the staging table) and its XML.
 pub struct GenRecord {
+    /// The application number it carries (a duplicate's is an earlier
+    /// record's).
     pub app_id: String,
+    /// The record's XML, one root element.
     pub xml: String,
+    /// What was injected into it, if anything: the truth a test checks the
+    /// quarantine against record by record.
+    pub injected: Option<Injected>,
+}
+
+/// A bad record the generator injected on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Injected {
+    /// Not well-formed, or missing a required field, or a bad date.
+    Malformed,
+    /// Repeats the app_id of an earlier clean record.
+    Duplicate,
 }
 
 /// Generates records one at a time so that a million of them never sit in
@@ -144,11 +159,13 @@ impl Generator {
             None
         };
         let dup_roll: f64 = rng.random();
+        let mut injected = defect.map(|_| Injected::Malformed);
         let app_id = if defect.is_none()
             && dup_roll < self.opts.duplicate_rate
             && !self.clean_ids.is_empty()
         {
             self.stats.duplicates += 1;
+            injected = Some(Injected::Duplicate);
             self.clean_ids[rng.random_range(0..self.clean_ids.len())]
         } else {
             if defect.is_none() {
@@ -165,6 +182,7 @@ impl Generator {
         Some(GenRecord {
             app_id: app_id.to_string(),
             xml,
+            injected,
         })
     }
 }

@@ -3,7 +3,7 @@
 //! between what the formula claimed and what happened is visible.
 
 use super::draw::{Line, LineChart, Pt};
-use super::speedup::{groups, readable};
+use super::speedup::{groups, readable, shown_note};
 use super::{Prepared, interval_note, labels};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
@@ -61,7 +61,7 @@ fn lines_of(
 }
 
 pub fn prepare(r: &Report) -> Prepared<LineChart> {
-    let (groups, _) = readable(groups(r));
+    let (groups, total) = readable(groups(r));
     if groups.is_empty() {
         return Err(
             "no configuration with more than one worker and a measured 1-worker baseline".into(),
@@ -101,7 +101,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
                 interval_note("the speedup / n", &intervals)
             )),
         },
-        caption(r, &groups),
+        caption(r, &groups) + &shown_note(groups.len(), total),
     ))
 }
 

@@ -144,6 +144,8 @@ mod tests {
         let (h, caption) = super::prepare(&r).unwrap();
         assert_eq!(h.y_ticks, vec!["1", "2", "4"]);
         assert_eq!(h.x_ticks, vec!["100", "1000"]);
+        // Every cell of the 3 × 2 grid filled (an `all` over none would pass).
+        assert_eq!(h.values.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 2]);
         assert!(h.values.iter().flatten().all(|v| v.is_some()));
         assert!(
             caption.starts_with("Best: 4 worker(s) with batches of 1000"),

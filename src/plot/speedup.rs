@@ -156,7 +156,7 @@ fn caption(groups: &[(&ConfigSummary, Vec<&ConfigSummary>)], total: usize) -> St
             format!(", {} {:.2}–{:.2}", i.label(), i.low, i.high)
         })
     };
-    let mut c = match (at.iter().max_by(by), at.iter().min_by(by)) {
+    let c = match (at.iter().max_by(by), at.iter().min_by(by)) {
         (Some(b), Some(w)) if b.id != w.id => format!(
             "At {max_w} workers the speedup ranges from {:.2}× ({}{}) to {:.2}× ({}{}), against an ideal of {max_w}×.",
             w.speedup.unwrap_or(0.0),
@@ -174,13 +174,20 @@ fn caption(groups: &[(&ConfigSummary, Vec<&ConfigSummary>)], total: usize) -> St
         ),
         _ => String::new(),
     };
-    if total > groups.len() {
-        c += &format!(
-            " {} of {total} curves shown (of the largest data set, in sweep order); summary.csv holds them all.",
-            groups.len()
-        );
+    c + &shown_note(groups.len(), total)
+}
+
+/// The caption's note when [`readable`] kept `shown` of `total` groups
+/// (empty when it kept them all): shared by the speedup and efficiency
+/// charts, which draw the same groups.
+pub(crate) fn shown_note(shown: usize, total: usize) -> String {
+    if total > shown {
+        format!(
+            " {shown} of {total} curves shown (of the largest data set, in sweep order); summary.csv holds them all."
+        )
+    } else {
+        String::new()
     }
-    c
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! scan's, the row is held too, and a row written early that loses to it is
 //! deleted in that final batch, so the rule holds even then.
 
-use super::input::Input;
+use super::input::{Input, duplicate_reason};
 use crate::data::parse::parse_record;
 use crate::data::split::{RecordReader, app_id_key};
 use crate::data::{AppRecord, Quarantined};
@@ -22,13 +22,6 @@ use anyhow::Result;
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// The reason a later duplicate is quarantined with.
-pub fn duplicate_reason(app_id: &str, kept: u64) -> String {
-    format!(
-        "duplicate app_id {app_id}: record {kept} (counting from 0, the first in file order) is kept"
-    )
-}
 
 /// A parsed row held back until every record has been parsed.
 pub struct Held {

@@ -2,7 +2,6 @@
 //! an app_id, and, made once on first use, the independent account of what
 //! a correct run must store.
 
-use super::dedup::duplicate_reason;
 use crate::data::parse::parse_record;
 use crate::data::split::{RecordIndex, RecordReader, app_id_key, index_file};
 use crate::data::{Checksum, Quarantined};
@@ -10,6 +9,13 @@ use anyhow::{Context, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+
+/// The reason a later duplicate is quarantined with.
+pub fn duplicate_reason(app_id: &str, kept: u64) -> String {
+    format!(
+        "duplicate app_id {app_id}: record {kept} (counting from 0, the first in file order) is kept"
+    )
+}
 
 /// What the database must hold after a correct run of an input: the first
 /// record in file order of each app_id (among those that parse), every

@@ -15,6 +15,7 @@ pub mod plan;
 mod pool;
 pub mod recorder;
 pub mod result;
+mod work;
 
 pub use cancel::{Cancel, Interrupted};
 pub use config::{LockModel, Overhead, OverheadKnobs, Preset, RunConfig, Schedule};

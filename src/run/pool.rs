@@ -4,11 +4,11 @@
 
 use super::cancel::Interrupted;
 use super::config::{LockModel, Schedule};
-use super::ingest::{Parts, Shared, WorkerOut};
 use super::lock::{self, Arbiter, CountedDb, ParsedBatch};
 use super::plan::{BatchRange, dynamic_plan, static_plan};
 use super::recorder::Recorder;
 use super::result::Phase;
+use super::work::{Parts, Shared, WorkerOut};
 use crate::backend::IndexPolicy;
 use anyhow::{Context, Result, anyhow};
 use crossbeam_channel::Receiver;

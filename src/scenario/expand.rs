@@ -241,6 +241,20 @@ pub fn expand(s: &Scenario) -> Vec<ConfigSpec> {
     out
 }
 
+impl super::DataSpec {
+    /// The data of one record count.
+    pub fn key(&self, records: u64) -> DataKey {
+        DataKey {
+            records,
+            seed: self.seed,
+            text_scale: self.text_scale,
+            malformed_rate: self.malformed_rate,
+            duplicate_rate: self.duplicate_rate,
+            full_text: self.full_text,
+        }
+    }
+}
+
 impl super::Sweep {
     /// The sweep's overrides of the presets' costs.
     pub fn knobs(&self) -> OverheadKnobs {
@@ -321,6 +335,8 @@ mod tests {
             .iter()
             .filter(|c| c.run.backend.index == IndexPolicy::AfterLoad)
             .collect();
+        // Half the configurations (an `all` over none would pass).
+        assert_eq!(after.len(), cfgs.len() / 2);
         assert!(after.iter().all(|c| c.id.contains("/after-load/")));
         assert!(after.iter().all(|c| c.baseline.contains("/after-load/")));
     }

@@ -3,7 +3,9 @@
 //! function of its rows for each engine and insert method, connection cost,
 //! and what a second concurrent writer costs the first.
 
+use super::engine::simulate;
 use super::model::{CostModel, ParseCost, WriteCost};
+use super::result::SimData;
 use crate::analysis::stats::{median, quantile_sorted};
 use crate::backend::{self, BackendOptions, Engine, InsertMethod};
 use crate::data::AppRecord;
@@ -11,7 +13,6 @@ use crate::data::generate::write_file;
 use crate::data::generate::{GenOptions, Generator};
 use crate::data::parse::parse_record;
 use crate::run::{Cancel, Ctx, Input, RunConfig};
-use crate::sim::engine::{SimData, simulate};
 use anyhow::Result;
 use std::path::Path;
 use std::time::Instant;

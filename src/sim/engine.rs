@@ -11,78 +11,17 @@
 //! each other by the calibrated second-writer factor.
 
 use super::model::{CostModel, WriteCost};
+use super::queue::{Ev, Resource};
+use super::result::{SimData, mean, simulated_result};
 use crate::backend::Engine;
 use crate::run::config::{LockModel, RunConfig, Schedule};
 use crate::run::ingest::RunOutput;
 use crate::run::plan::{BatchRange, dynamic_plan, static_plan};
-use crate::run::result::{Phase, PhaseTimes, RunResult, TimelineEvent, Verification, WorkerStats};
+use crate::run::result::{Phase, TimelineEvent, WorkerStats};
 use anyhow::Result;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
-
-/// The data a simulated run ingests: a record count and record sizes to
-/// draw from (a sample of the generator's output).
-pub struct SimData<'a> {
-    pub records: u64,
-    pub sizes_kb: &'a [f64],
-    /// Fraction of records that end up quarantined (malformed + duplicates).
-    pub bad_fraction: f64,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-struct Ev(f64, usize);
-impl Eq for Ev {}
-impl Ord for Ev {
-    // Earliest first (BinaryHeap is a max-heap); ties by entity number so
-    // the simulation is deterministic.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
-    }
-}
-impl PartialOrd for Ev {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-
-/// A FIFO resource with `capacity` units.
-struct Resource {
-    capacity: usize,
-    in_use: usize,
-    waiters: VecDeque<usize>,
-}
-
-impl Resource {
-    fn new(capacity: usize) -> Self {
-        Resource {
-            capacity,
-            in_use: 0,
-            waiters: VecDeque::new(),
-        }
-    }
-    /// True when granted now; otherwise the entity waits in line.
-    fn acquire(&mut self, who: usize) -> bool {
-        if self.in_use < self.capacity {
-            self.in_use += 1;
-            true
-        } else {
-            self.waiters.push_back(who);
-            false
-        }
-    }
-    /// Releases one unit; returns the waiter that gets it now, if any.
-    fn release(&mut self) -> Option<usize> {
-        match self.waiters.pop_front() {
-            Some(w) => Some(w),
-            None => {
-                self.in_use -= 1;
-                None
-            }
-        }
-    }
-}
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Stage {
@@ -447,10 +386,6 @@ impl Sim<'_> {
     }
 }
 
-fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len().max(1) as f64
-}
-
 impl<'a> Sim<'a> {
     fn new(
         cfg: &'a RunConfig,
@@ -606,72 +541,12 @@ pub fn simulate(
     ))
 }
 
-fn simulated_result(
-    cfg: &RunConfig,
-    data: &SimData,
-    workers: Vec<WorkerStats>,
-    writer: Option<WorkerStats>,
-    t_end: f64,
-) -> RunResult {
-    let mut phases = PhaseTimes::default();
-    workers.iter().for_each(|w| phases.merge(&w.phases));
-    let quarantined = (data.records as f64 * data.bad_fraction).round() as u64;
-    let rows = data.records - quarantined;
-    let rate = if t_end > 0.0 {
-        data.records as f64 / t_end
-    } else {
-        0.0
-    };
-    let one_connection = cfg.workers > 1
-        && matches!(
-            cfg.lock,
-            LockModel::SingleWriter | LockModel::SharedConnection
-        );
-    RunResult {
-        config: cfg.clone(),
-        simulated: true,
-        records_in: data.records,
-        rows_out: rows,
-        quarantined,
-        input_bytes: (mean(data.sizes_kb) * 1024.0 * data.records as f64) as u64,
-        wall_s: t_end,
-        records_per_s: rate,
-        records_per_min: rate * 60.0,
-        phases,
-        threads: workers.len() + usize::from(writer.is_some()),
-        batch_time_sum_s: workers.iter().map(|w| w.batch_time_s).sum(),
-        busy_retries: workers.iter().map(|w| w.busy_retries).sum(),
-        peak_rss_bytes: 0,
-        connections_opened: if one_connection {
-            1
-        } else {
-            cfg.workers as u64
-        },
-        workers,
-        writer,
-        verification: Verification {
-            records_in: data.records,
-            rows_out: rows,
-            quarantined,
-            expected_rows: rows,
-            expected_quarantined: quarantined,
-            unique_app_ids: true,
-            checksum_expected: 0,
-            checksum_stored: 0,
-            errors_checksum_expected: 0,
-            errors_checksum_stored: 0,
-            passed: true,
-            problems: vec![],
-        },
-        engine_version: format!("{} (simulated)", cfg.backend.engine),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::backend::BackendOptions;
     use crate::run::config::Preset;
+    use crate::run::result::RunResult;
     use crate::sim::model::test_model;
 
     fn run(cfg: RunConfig, records: u64, cores: usize) -> RunResult {
@@ -706,7 +581,9 @@ mod tests {
         let r = run(cfg(1, LockModel::Native, Engine::Sqlite), 1000, 2);
         let expect = 1000.0 * 20e-6 + 10.0 * (1e-3 + 100.0 * 20e-6) + 1e-4;
         assert!((r.wall_s - expect).abs() < 1e-9, "{} vs {expect}", r.wall_s);
-        assert!(r.simulated && r.verification.passed);
+        // A simulated run stores nothing: it is marked as such, and its
+        // version string says so wherever it is shown.
+        assert!(r.simulated && r.engine_version.ends_with("(simulated)"));
         assert_eq!(r.workers[0].batches, 10);
     }
 
@@ -749,8 +626,17 @@ mod tests {
         let inserts = 20.0 * 3e-3;
         assert!(r.wall_s >= inserts, "{}", r.wall_s);
         assert!(r.phases.wait_s > 0.0);
+        // The lock alone, on one engine: DuckDB's native writers overlap
+        // (slowed by the second-writer factor), under a mutex they queue.
+        let locked = run(cfg(4, LockModel::GlobalMutex, Engine::Duckdb), 2000, 8);
         let free = run(cfg(4, LockModel::Native, Engine::Duckdb), 2000, 8);
-        assert!(free.wall_s < r.wall_s);
+        assert!(
+            free.wall_s < locked.wall_s,
+            "{} vs {}",
+            free.wall_s,
+            locked.wall_s
+        );
+        assert!(locked.phases.wait_s > free.phases.wait_s);
     }
 
     #[test]

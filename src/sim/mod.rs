@@ -6,6 +6,10 @@
 pub mod calibrate;
 pub mod engine;
 pub mod model;
+mod queue;
+mod result;
+
+pub use result::SimData;
 
 use crate::analysis::RunRecord;
 use crate::data::generate::{GenOptions, Generator};
@@ -75,7 +79,7 @@ pub fn simulate_scenario(
             .expect("sampled")
             .1;
         let bad = c.data.malformed_rate + (1.0 - c.data.malformed_rate) * c.data.duplicate_rate;
-        let data = engine::SimData {
+        let data = SimData {
             records: c.data.records,
             sizes_kb: sizes,
             bad_fraction: bad,
@@ -122,7 +126,7 @@ pub fn write_timelines(report: &Report, model: &CostModel, cores: usize, dir: &P
     // One timeline per multi-worker configuration, as a measured sweep has.
     for c in report.configs.iter().filter(|c| c.run.workers > 1) {
         let sizes = size_sample(&c.data);
-        let data = engine::SimData {
+        let data = SimData {
             records: c.data.records,
             sizes_kb: &sizes,
             bad_fraction: 0.0,

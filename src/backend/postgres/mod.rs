@@ -16,7 +16,7 @@ use super::{
     CREATE_INDEX, Connection, CopyFormat, Database, IndexPolicy, InsertMethod, PostgresSettings,
     ReadBack,
 };
-use crate::data::{AppRecord, Checksum, Quarantined};
+use crate::data::{AppRecord, Quarantined};
 use anyhow::{Context, Result};
 use parking_lot::Mutex;
 use server::Server;
@@ -371,35 +371,17 @@ impl Connection for PgConn {
         self.commit().map(|_| ())
     }
     fn read_back(&mut self) -> Result<ReadBack> {
-        let row = self
-            .client
-            .query_one("SELECT COUNT(*), COUNT(DISTINCT app_id) FROM app_base", &[])?;
-        let (rows, distinct): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-        let mut checksum = Checksum::default();
+        let row = self.client.query_one(super::COUNT_ROWS, &[])?;
+        let mut rb = ReadBack::counted(row.try_get(0)?, row.try_get(1)?);
         let sql = super::select_rows(|c| format!("to_char({c}, 'YYYY-MM-DD')"));
         for r in self.client.query(&sql, &[])? {
-            checksum.add(&super::app_record_from_row!(r, try_get));
+            rb.add_row(&super::app_record_from_row!(r, try_get));
         }
-        let mut errors_checksum = Checksum::default();
-        let mut quarantined = 0u64;
-        for r in self
-            .client
-            .query("SELECT position, app_id, reason FROM app_errors", &[])?
-        {
-            quarantined += 1;
-            errors_checksum.add_error_parts(
-                r.try_get::<_, i64>(0)? as u64,
-                r.try_get::<_, Option<String>>(1)?.as_deref(),
-                &r.try_get::<_, String>(2)?,
-            );
+        for r in self.client.query(super::SELECT_ERRORS, &[])? {
+            let (app_id, reason): (Option<String>, String) = (r.try_get(1)?, r.try_get(2)?);
+            rb.add_error(r.try_get(0)?, app_id.as_deref(), &reason);
         }
-        Ok(ReadBack {
-            rows: rows as u64,
-            distinct_app_ids: distinct as u64,
-            quarantined,
-            checksum,
-            errors_checksum,
-        })
+        Ok(rb)
     }
 }
 

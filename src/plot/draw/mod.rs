@@ -1,0 +1,163 @@
+//! The drawing side of the charts: four chart shapes (lines, stacked
+//! bars, a timeline, a heatmap), each drawn on any plotters backend at any
+//! [`Geometry`], so that PNG, SVG and PDF come from the same code. The
+//! data arrive prepared by the chart modules. Sizes are set in points on
+//! the page and converted by the geometry.
+
+mod axis;
+mod bands;
+mod heatmap;
+mod legend;
+mod line;
+mod text;
+
+pub use axis::{linear_ticks, log_ticks, round_sig, tick};
+pub(crate) use bands::band_chart;
+pub(crate) use legend::boxed_legend;
+
+use super::style::*;
+use crate::analysis::Interval;
+use anyhow::{Result, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// One point with its interval (`lo == hi == y` and no level: none).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Pt {
+    pub x: f64,
+    pub y: f64,
+    pub lo: f64,
+    pub hi: f64,
+    /// The interval's level (0.95...), None without an interval.
+    pub level: Option<f64>,
+}
+
+impl Pt {
+    /// A point without an interval (a fit, a reference, a single run).
+    pub fn exact(x: f64, y: f64) -> Pt {
+        Pt {
+            x,
+            y,
+            lo: y,
+            hi: y,
+            level: None,
+        }
+    }
+    /// A point with `ci` as its error bar.
+    pub fn with_ci(x: f64, y: f64, ci: &Interval) -> Pt {
+        let shown = ci.method != crate::analysis::stats::Method::Point;
+        Pt {
+            x,
+            y,
+            lo: ci.low,
+            hi: ci.high,
+            level: shown.then_some(ci.level),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Line {
+    pub label: String,
+    pub points: Vec<Pt>,
+    pub dashed: bool,
+    /// Palette and marker index; lines that belong together share it.
+    pub style: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LineChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub log_x: bool,
+    pub lines: Vec<Line>,
+    /// A black dashed reference (ideal speedup), drawn under the data.
+    pub reference: Option<Line>,
+    /// Force y to start at 0.
+    pub y_from_zero: bool,
+    /// A line of explanation under the legend ("dashed: USL fit").
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackedBars {
+    pub title: String,
+    pub y_label: String,
+    pub bars: Vec<(String, Vec<f64>)>,
+    pub segments: Vec<(String, RGBColor)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gantt {
+    pub title: String,
+    /// Row labels, top to bottom.
+    pub rows: Vec<String>,
+    /// (row, start s, end s, segment index)
+    pub spans: Vec<(usize, f64, f64, usize)>,
+    pub segments: Vec<(String, RGBColor)>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Heatmap {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// What the cells hold, with its unit.
+    pub value_label: String,
+    pub x_ticks: Vec<String>,
+    pub y_ticks: Vec<String>,
+    /// values[y][x]; None where the configuration is missing.
+    pub values: Vec<Vec<Option<f64>>>,
+}
+
+/// A chart that can be drawn on any backend.
+pub trait Draw {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, g: &Geometry) -> Result<()>;
+    /// The height in points the chart needs to stay legible (bands of
+    /// bars need room for their labels); 0 for any height.
+    fn min_height_pt(&self) -> f64 {
+        0.0
+    }
+}
+
+/// Points of height for `bands` labelled bands plus title, axis and legend.
+pub(crate) fn bands_height_pt(bands: usize) -> f64 {
+    bands as f64 * TICK_PT * 1.6 + 110.0
+}
+
+pub(crate) fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing failed: {e:?}")
+}
+
+/// Renders into an RGB buffer at `g` (for tests: size and content checks).
+pub fn render_rgb<C: Draw>(chart: &C, g: &Geometry) -> Result<Vec<u8>> {
+    init_fonts();
+    let mut buf = vec![0u8; (g.width * g.height * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, g.dims()).into_drawing_area();
+        chart.draw(&root, g)?;
+        root.present().map_err(err)?;
+    }
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figure_sizes_parse_with_units_and_reject_the_rest() {
+        let s: FigureSize = "8.5cm".parse().unwrap();
+        assert_eq!((s.width_cm, (s.height_cm * 100.0).round()), (8.5, 567.0));
+        let s: FigureSize = "3.35x2.5in".parse().unwrap();
+        assert!((s.width_cm - 8.509).abs() < 1e-9 && (s.height_cm - 6.35).abs() < 1e-9);
+        assert_eq!("16x10cm".parse::<FigureSize>().unwrap().height_cm, 10.0);
+        for bad in ["16", "16px", "axbcm", "1cm", "16x10x2cm"] {
+            let e = bad.parse::<FigureSize>().unwrap_err();
+            assert!(e.contains("cm"), "{bad}: {e}");
+        }
+        let g = Geometry::new("16cm".parse().unwrap(), SVG_DPI);
+        assert_eq!(g.dims(), (605, 403));
+    }
+}
