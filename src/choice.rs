@@ -9,7 +9,9 @@
 pub trait Choice: Copy + Sized + 'static {
     /// What the values are called in messages ("engine", "lock model").
     const KIND: &'static str;
+    /// Every value, in declaration order.
     fn all() -> &'static [Self];
+    /// The value's name.
     fn name(self) -> &'static str;
 
     /// Every valid name, in declaration order.
@@ -54,7 +56,9 @@ macro_rules! choice {
         $vis enum $T { $( $(#[$vmeta])* $V ),+ }
 
         impl $T {
+            /// Every value, in declaration order.
             pub const ALL: [$T; $crate::choice::count_tts!($($V)+)] = [$($T::$V),+];
+            /// The name users type and files hold.
             pub fn name(self) -> &'static str {
                 match self { $($T::$V => $name),+ }
             }

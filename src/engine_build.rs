@@ -32,6 +32,7 @@ pub struct ArchiveScan {
     pub assert_refs: usize,
     /// Objects carrying DWARF debug info.
     pub debug_info_sections: usize,
+    /// Size of the archive.
     pub bytes: u64,
 }
 

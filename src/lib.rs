@@ -9,6 +9,8 @@
 //! `cli` (the only user of clap) sits on top. `choice`, `engine_build`,
 //! `machine`, `refused` and `store` are leaves any layer may use. ARCHITECTURE.md has the map.
 
+#![warn(missing_docs)]
+
 pub mod analysis;
 pub mod backend;
 pub mod bench;

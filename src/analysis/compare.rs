@@ -34,9 +34,15 @@ pub const NOISE: f64 = 0.02;
 choice! {
     /// What a comparison concludes about B against A.
     pub enum Verdict: "verdict" {
+        /// B is faster: significant, and the time ratio's interval lies
+        /// wholly below 1 − [`NOISE`].
         Faster = "faster",
+        /// B is slower: significant, and the interval lies wholly above
+        /// 1 + [`NOISE`].
         Slower = "slower",
+        /// Significant, but the interval reaches into the ±[`NOISE`] band.
         WithinNoise = "within noise",
+        /// Not significant at [`ALPHA`].
         NoDifference = "no difference detected",
     }
 }
@@ -44,9 +50,13 @@ choice! {
 /// B against A: times, the change and its verdict.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Change {
+    /// Runs of A compared.
     pub a_runs: usize,
+    /// Runs of B compared.
     pub b_runs: usize,
+    /// A's median time, seconds (or relative time, see `ConfigChange`).
     pub a_median_s: f64,
+    /// B's median time, likewise.
     pub b_median_s: f64,
     /// median(b) / median(a): below 1, B is faster.
     pub time_ratio: f64,
@@ -54,7 +64,10 @@ pub struct Change {
     pub ratio_ci: Interval,
     /// Change in throughput, percent: positive when B is faster.
     pub throughput_change_pct: f64,
+    /// The test's p-value (Wilcoxon signed-rank when paired, else
+    /// Mann–Whitney).
     pub p_value: f64,
+    /// What the comparison concludes.
     pub verdict: Verdict,
     /// Rounds paired (Wilcoxon signed-rank); 0 when unpaired (Mann–Whitney).
     #[serde(default)]
@@ -216,7 +229,9 @@ impl Change {
 /// One configuration of A against one of B.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigChange {
+    /// The configuration of A.
     pub a_config: String,
+    /// The configuration of B paired with it.
     pub b_config: String,
     /// The verdict's comparison: of wall times, or (across sweeps, for a
     /// multi-worker configuration) of times relative to each sweep's own
@@ -234,9 +249,11 @@ pub struct ConfigChange {
 /// What two sets of runs have in common and what only one of them has.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunComparison {
+    /// Every paired configuration's change.
     pub changes: Vec<ConfigChange>,
-    /// Configurations measured in A only, and in B only.
+    /// Configurations measured in A only.
     pub only_a: Vec<String>,
+    /// Configurations measured in B only.
     pub only_b: Vec<String>,
     /// Configurations present in both but without a measured run in one.
     pub unmeasured: Vec<String>,
@@ -300,7 +317,9 @@ pub fn compare_in_rounds(runs: &[super::RunRecord], a: &str, b: &str) -> Option<
 /// One side of a comparison across sweeps: its runs and configurations.
 #[derive(Clone, Copy)]
 pub struct Side<'a> {
+    /// Its runs.
     pub runs: &'a [super::RunRecord],
+    /// Its configurations.
     pub configs: &'a [ConfigSpec],
     /// Measured in rounds, so relative times pair within the sweep.
     pub rounds: bool,
@@ -432,8 +451,11 @@ pub fn compare_shared(a: Side, b: Side) -> RunComparison {
 /// |S_B / S_A − 1| over every multi-worker configuration both measured.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeedupDisagreement {
+    /// Configurations compared.
     pub configs: usize,
+    /// The median disagreement (0.05 = 5%).
     pub median: f64,
+    /// The largest.
     pub worst: f64,
 }
 
@@ -461,9 +483,13 @@ pub fn speedup_disagreement(
 /// One line of a simulated-versus-measured comparison.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Comparison {
+    /// The configuration.
     pub config_id: String,
+    /// Its workers.
     pub workers: usize,
+    /// Its measured median wall time.
     pub measured_wall_s: f64,
+    /// Its simulated median wall time.
     pub simulated_wall_s: f64,
     /// (simulated − measured) / measured.
     pub error: f64,

@@ -13,7 +13,9 @@ use super::summary::RunRecord;
 /// One run's place on the drift figure.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunSpeed {
+    /// The run's configuration.
     pub config_id: String,
+    /// Its repetition (round).
     pub rep: usize,
     /// Seconds from the sweep's first run to this run's start.
     pub at_s: f64,
@@ -26,23 +28,28 @@ pub struct RunSpeed {
 /// One round's speed.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RoundSpeed {
+    /// The round, from 0.
     pub round: usize,
     /// Seconds from the sweep's first run to the round's first run.
     pub at_s: f64,
     /// Median of the round's run indexes.
     pub index: f64,
+    /// Runs in the round.
     pub runs: usize,
 }
 
 /// The sweep's drift.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Drift {
+    /// Every run's speed index, in start order.
     pub runs: Vec<RunSpeed>,
+    /// Every round's.
     pub rounds: Vec<RoundSpeed>,
     /// The slowest round's index over the fastest one's (1 = no drift).
     pub spread: f64,
     /// Runs with a machine sample, and how many of them were flagged.
     pub sampled_runs: usize,
+    /// See `sampled_runs`.
     pub flagged_runs: usize,
 }
 

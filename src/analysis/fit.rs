@@ -31,36 +31,51 @@ use rand_chacha::ChaCha8Rng;
 /// One measured point: workers and speedup (or throughput relative to 1).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
+    /// Workers.
     pub n: f64,
+    /// The speedup measured at `n`.
     pub speedup: f64,
 }
 
+/// Amdahl's and the Universal Scalability Law's fits to measured speedups.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Fit {
     /// Distinct worker counts behind the fit.
     pub worker_counts: usize,
+    /// Amdahl's serial fraction s.
     pub amdahl_serial: f64,
     /// Approximate 95% bootstrap interval; None without replicated points.
     pub amdahl_serial_ci: Option<(f64, f64)>,
+    /// R² of Amdahl's fit.
     pub amdahl_r2: f64,
+    /// The USL's contention coefficient σ.
     pub usl_sigma: f64,
+    /// σ's approximate 95% bootstrap interval, as for `amdahl_serial_ci`.
     pub usl_sigma_ci: Option<(f64, f64)>,
+    /// The USL's coherency coefficient κ.
     pub usl_kappa: f64,
+    /// κ's approximate 95% bootstrap interval.
     pub usl_kappa_ci: Option<(f64, f64)>,
+    /// R² of the USL's fit.
     pub usl_r2: f64,
     /// Predicted peak worker count, None when κ ≤ 0 (no peak).
     pub peak_workers: Option<f64>,
+    /// The speedup the USL predicts at `peak_workers`.
     pub peak_speedup: Option<f64>,
     /// "contention" (σ) or "coherency" (κ): which term costs more at the
     /// largest measured worker count.
     pub limited_by: String,
+    /// What the fit cannot support (too few worker counts, a poor fit...).
     pub warnings: Vec<String>,
 }
 
+/// Amdahl's law: the speedup at `n` workers with serial fraction `s`.
 pub fn amdahl(s: f64, n: f64) -> f64 {
     1.0 / (s + (1.0 - s) / n)
 }
 
+/// The Universal Scalability Law (Gunther): the speedup at `n` workers
+/// with contention `sigma` and coherency `kappa`.
 pub fn usl(sigma: f64, kappa: f64, n: f64) -> f64 {
     n / (1.0 + sigma * (n - 1.0) + kappa * n * (n - 1.0))
 }
@@ -398,9 +413,11 @@ mod tests {
 /// The fits of one speedup curve of a report.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupFit {
+    /// The group (configurations differing only in workers).
     pub group: String,
     /// A configuration of the group, for its label.
     pub example_id: String,
+    /// The fits, when the group has enough worker counts.
     pub fit: Option<Fit>,
     /// Why there is no fit, when there is none.
     pub note: Option<String>,

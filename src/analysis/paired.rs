@@ -51,7 +51,9 @@ pub fn matched(x: &[(usize, f64)], y: &[(usize, f64)]) -> (Vec<f64>, Vec<f64>) {
 pub struct PairedRatio {
     /// Hodges–Lehmann estimate of the typical aᵣ / bᵣ.
     pub estimate: f64,
+    /// The Wilcoxon signed-rank interval, at its exact level.
     pub ci: Interval,
+    /// Pairs (rounds) behind it.
     pub pairs: usize,
 }
 

@@ -27,10 +27,12 @@ choice! {
 /// One configuration against the precision.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigPrecision {
+    /// The configuration.
     pub id: String,
     /// Relative half-width of the judged interval; None when it has no
     /// interval at ≥ 95% yet.
     pub half_width: Option<f64>,
+    /// True when the half-width is within the target.
     pub reached: bool,
 }
 
@@ -39,8 +41,11 @@ pub struct ConfigPrecision {
 pub struct PrecisionReport {
     /// The target relative half-width (0.05 = ±5%).
     pub target: f64,
+    /// Rounds measured.
     pub rounds: usize,
+    /// Why no further round started.
     pub stopped_by: StopReason,
+    /// Every judged configuration.
     pub configs: Vec<ConfigPrecision>,
 }
 

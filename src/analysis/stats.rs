@@ -45,13 +45,18 @@ choice! {
 /// An interval and its true coverage (0 for a single value).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
+    /// Lower end.
     pub low: f64,
+    /// Upper end.
     pub high: f64,
+    /// Its coverage as computed for this sample (not a nominal 95%).
     pub level: f64,
+    /// How it was made.
     pub method: Method,
 }
 
 impl Interval {
+    /// A single value, no interval (level 0).
     pub fn point(v: f64) -> Self {
         Interval {
             low: v,
@@ -91,13 +96,20 @@ pub fn percent(level: f64) -> String {
     }
 }
 
+/// Descriptive statistics of a sample, with the median's interval.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
+    /// Values.
     pub n: usize,
+    /// Their median.
     pub median: f64,
+    /// Their mean.
     pub mean: f64,
+    /// Their sample standard deviation.
     pub std_dev: f64,
+    /// The smallest.
     pub min: f64,
+    /// The largest.
     pub max: f64,
     /// The interval of the median, with its level.
     pub ci: Interval,
@@ -124,6 +136,7 @@ fn sorted(xs: &[f64]) -> Vec<f64> {
     v
 }
 
+/// Mean of a slice (NaN when empty).
 pub fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len() as f64
 }

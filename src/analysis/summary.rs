@@ -21,17 +21,22 @@ use crate::scenario::{ConfigSpec, DataKey, Facets};
 /// One measured (or simulated) run as stored in `runs.jsonl`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunRecord {
+    /// The configuration's id (`r1000/sqlite/bulk/.../w2`).
     pub config_id: String,
+    /// Which repetition (round) of the configuration, from 0.
     pub rep: usize,
     /// Failed runs (an error, or a failed verification) are kept on disk
     /// and reported, never averaged in.
     pub failed: bool,
+    /// The error of a run that did not finish.
     pub error: Option<String>,
+    /// The run's result (also for a failed verification).
     pub result: Option<RunResult>,
     /// The data and every setting of the configuration the run was made
     /// with, so a resumed sweep reuses it only for the same configuration.
     #[serde(default)]
     pub data: Option<DataKey>,
+    /// See `data`.
     #[serde(default)]
     pub run: Option<RunConfig>,
     /// When the run started, seconds since the Unix epoch (for the drift
@@ -67,7 +72,9 @@ pub const MIN_RUNS_FOR_OUTLIERS: usize = 5;
 pub struct Breakdown {
     /// The repetition this is (the run with the median wall time).
     pub rep: usize,
+    /// That run's wall time.
     pub wall_s: f64,
+    /// Its threads (workers, and the writer where there is one).
     pub threads: usize,
     /// Summed over the workers.
     pub workers: PhaseTimes,
@@ -96,18 +103,31 @@ impl Breakdown {
     }
 }
 
+/// One configuration's runs, summarised: the data contract between the
+/// analysis and every report, export and chart.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigSummary {
+    /// The configuration's id.
     pub id: String,
+    /// Its group: the configurations that differ from it only in workers.
     pub group: String,
+    /// The id of its 1-worker baseline.
     pub baseline: String,
+    /// True when the baseline was added because the sweep lacked one.
     pub auto_baseline: bool,
+    /// What distinguishes it (engine, lock model, batch size, workers...).
     pub facets: Facets,
+    /// Successful runs summarised.
     pub runs: usize,
+    /// Failed runs (reported, never averaged in).
     pub failed_runs: usize,
+    /// Statistics of the wall time, seconds.
     pub wall_s: Option<Stats>,
+    /// Statistics of the throughput, records per second.
     pub records_per_s: Option<Stats>,
+    /// T1 / Tn against its baseline (see `speedup_paired`).
     pub speedup: Option<f64>,
+    /// The speedup's interval, with its level and method.
     pub speedup_ci: Option<Interval>,
     /// True when the speedup pairs T1 and Tn measured in the same round
     /// (Hodges–Lehmann estimate, Wilcoxon interval); false when it is the
@@ -117,6 +137,7 @@ pub struct ConfigSummary {
     /// Runs taken while the machine was busy or stolen from (flagged, kept).
     #[serde(default)]
     pub flagged_runs: usize,
+    /// speedup / workers.
     pub efficiency: Option<f64>,
     /// Median over runs of sum of per-batch times / (wall × workers).
     pub busy_fraction: Option<f64>,
@@ -126,6 +147,7 @@ pub struct ConfigSummary {
     pub breakdown: Option<Breakdown>,
     /// Repetition numbers of outlier runs (modified z-score > 3.5).
     pub outlier_reps: Vec<usize>,
+    /// True for a simulated configuration.
     pub simulated: bool,
 }
 
@@ -134,6 +156,7 @@ impl ConfigSummary {
     pub fn label(&self) -> String {
         self.facets.to_string()
     }
+    /// Its worker count.
     pub fn workers(&self) -> usize {
         self.facets.workers
     }
@@ -337,10 +360,13 @@ pub fn busy_flag(
 /// Whether every run on one input stored the same content.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContentCheck {
+    /// The input, as its data key reads.
     pub data: String,
+    /// Successful runs on it.
     pub runs: usize,
     /// The content stored by most runs (rows and quarantine checksums).
     pub checksum: u64,
+    /// See `checksum`.
     pub errors_checksum: u64,
     /// Runs that stored something else: "config id run k".
     pub differing: Vec<String>,

@@ -37,11 +37,16 @@ pub const LEVEL: f64 = 0.95;
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Measurement {
+    /// Workers of the run.
     pub workers: usize,
+    /// Rows per batch.
     pub batch_size: u64,
+    /// Records ingested.
     pub records: u64,
+    /// Its wall time, seconds, when known.
     #[serde(default)]
     pub wall_s: Option<f64>,
+    /// Its insert time summed over the workers, seconds, when known.
     #[serde(default)]
     pub insert_s: Option<f64>,
 }
@@ -49,22 +54,30 @@ pub struct Measurement {
 /// A configuration to predict.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Query {
+    /// Workers.
     pub workers: usize,
+    /// Rows per batch.
     pub batch_size: u64,
+    /// Records.
     pub records: u64,
+    /// Cores of the machine it would run on.
     pub cores: usize,
 }
 
 /// How concurrent writes share the database (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Writes {
+    /// One writer at a time (g = 1): the lock-bound end.
     Serialized,
+    /// Writes overlap (g = 1 / min(n, c)): the contention-free end.
     Parallel,
 }
 
 impl Writes {
+    /// Both ends, in the order they are reported.
     pub const ALL: [Writes; 2] = [Writes::Serialized, Writes::Parallel];
 
+    /// What the assumption means, in words.
     pub fn describe(self) -> &'static str {
         match self {
             Writes::Serialized => "writes serialized (one writer at a time)",
@@ -91,16 +104,20 @@ pub const PARAMS: [&str; 3] = [
 /// A fitted model.
 #[derive(Debug, Clone)]
 pub struct WhatIf {
+    /// The write-sharing assumption this fit made.
     pub writes: Writes,
     /// Cores of the machine that measured.
     pub cores: usize,
+    /// The pool's fixed costs (an overhead preset), not fitted.
     pub overhead: Overhead,
     /// α, β, w; β is 0 and not fitted when the data hold one batch size.
     pub theta: [f64; 3],
+    /// Which of α, β, w the data could fit (the others are 0).
     pub fitted: [bool; 3],
     /// Half-widths of the parameters' intervals (`None`: no residual
     /// degrees of freedom).
     pub theta_half: Option<[f64; 3]>,
+    /// Residual degrees of freedom.
     pub dof: usize,
     /// Relative residual of every observation, (model − measured) / measured,
     /// labelled "wall" or "insert" with the row's index.
@@ -313,9 +330,11 @@ fn check(data: &[Measurement]) -> Result<(), String> {
 /// A prediction with its interval and what it rests on.
 #[derive(Debug, Clone)]
 pub struct Prediction {
+    /// The predicted wall time, seconds.
     pub wall_s: f64,
     /// The interval for one new run (`None`: no degrees of freedom left).
     pub wall_interval: Option<(f64, f64)>,
+    /// The predicted insert time summed over the workers, seconds.
     pub insert_s: f64,
     /// Where the answer goes beyond the data.
     pub extrapolations: Vec<String>,

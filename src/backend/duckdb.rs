@@ -19,6 +19,7 @@ use parking_lot::Mutex;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+/// A DuckDB database file of one run.
 pub struct DuckDb {
     /// The first connection; new ones are cloned from it.
     root: Mutex<duckdb::Connection>,
@@ -42,6 +43,7 @@ pub fn create_raw(path: &Path, opts: &BackendOptions) -> Result<duckdb::Connecti
 }
 
 impl DuckDb {
+    /// A fresh database at `path` with the tables and `opts`' settings.
     pub fn create(path: &Path, opts: &BackendOptions) -> Result<Self> {
         let conn = create_raw(path, opts)?;
         Ok(DuckDb {
@@ -85,6 +87,7 @@ impl Database for DuckDb {
     }
 }
 
+/// One connection to it (cloned from the first, as DuckDB wants).
 pub struct DuckConn {
     conn: duckdb::Connection,
     method: InsertMethod,

@@ -26,13 +26,18 @@ choice! {
     }
 }
 
+/// A database whose connections fail as `fault` says, once: the double
+/// the verification and error paths are tested with.
 pub struct FaultyDb {
+    /// The real database behind it.
     pub inner: Box<dyn Database>,
+    /// What goes wrong.
     pub fault: Fault,
     done: Arc<AtomicBool>,
 }
 
 impl FaultyDb {
+    /// `inner` with `fault` injected.
     pub fn new(inner: Box<dyn Database>, fault: Fault) -> Self {
         FaultyDb {
             inner,

@@ -12,8 +12,10 @@ pub const MARKER_TOOL: &str = "ingestlab";
 /// Whether an existing file that ingestlab did not create may be replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Overwrite {
+    /// Refuse to replace it (the default).
     #[default]
     Refuse,
+    /// Replace it (the user said `--overwrite`).
     Allow,
 }
 

@@ -22,7 +22,9 @@ pub use files::{Overwrite, prepare_db_path, remove_db_files};
 choice! {
     /// Which engine stores the data.
     pub enum Engine: "engine" {
+        /// SQLite, embedded (a file).
         Sqlite = "sqlite",
+        /// DuckDB, embedded (a file).
         Duckdb = "duckdb",
         /// A PostgreSQL server ingestlab starts and stops itself (needs the
         /// server binaries: initdb and postgres).
@@ -128,6 +130,7 @@ choice! {
 
 choice! {
     /// SQLite's `journal_mode`.
+    #[allow(missing_docs)] // SQLite's own names; see its documentation
     pub enum JournalMode: "journal mode" {
         Wal = "wal",
         Delete = "delete",
@@ -140,6 +143,7 @@ choice! {
 
 choice! {
     /// SQLite's `synchronous`.
+    #[allow(missing_docs)] // SQLite's own names; see its documentation
     pub enum Synchronous: "synchronous setting" {
         Off = "off",
         Normal = "normal",
@@ -163,9 +167,13 @@ choice! {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SqliteSettings {
+    /// `PRAGMA journal_mode` (default WAL).
     pub journal_mode: JournalMode,
+    /// `PRAGMA synchronous` (default normal).
     pub synchronous: Synchronous,
+    /// `PRAGMA page_size`, bytes: a power of two from 512 to 65536.
     pub page_size: u32,
+    /// Page cache per connection, KiB (`PRAGMA cache_size = -N`).
     pub cache_size_kib: u32,
     /// Further pragmas, validated against the pragmas SQLite knows.
     #[serde(default)]
@@ -191,6 +199,7 @@ impl Default for SqliteSettings {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DuckdbSettings {
+    /// DuckDB's `memory_limit`, MB (at least 16).
     pub memory_limit_mb: u32,
     /// 0: one per core.
     pub threads: u32,
@@ -208,14 +217,20 @@ impl Default for DuckdbSettings {
 /// Engine settings for one run.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct BackendOptions {
+    /// Which engine.
     pub engine: Engine,
+    /// How rows are written (the engine's bulk path or single-row INSERTs).
     pub method: InsertMethod,
+    /// When the unique index on `app_id` is built.
     #[serde(default = "default_index")]
     pub index: IndexPolicy,
+    /// SQLite's settings (used when the engine is SQLite).
     #[serde(default)]
     pub sqlite: SqliteSettings,
+    /// DuckDB's settings (used when the engine is DuckDB).
     #[serde(default)]
     pub duckdb: DuckdbSettings,
+    /// PostgreSQL's settings (used when the engine is PostgreSQL).
     #[serde(default)]
     pub postgres: PostgresSettings,
     /// How long a writer waits for a busy database before the batch fails.
@@ -304,8 +319,9 @@ pub trait WaitSampling {
 /// server's side. Each sample counts every busy connection once.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ServerWaits {
-    /// Sampling ticks, and the seconds they covered.
+    /// Sampling ticks.
     pub ticks: u64,
+    /// The seconds the ticks covered.
     pub seconds: f64,
     /// (what, connection-samples), most first: "CPU" for a running
     /// connection that waits on nothing, else "type/event" as
@@ -330,8 +346,11 @@ impl ServerWaits {
 /// What reading the stored data back gives, for verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReadBack {
+    /// Rows in `app_base` (`COUNT(*)`).
     pub rows: u64,
+    /// Distinct app_ids in `app_base`.
     pub distinct_app_ids: u64,
+    /// Records in `app_errors`.
     pub quarantined: u64,
     /// Over the stored rows' content.
     pub checksum: Checksum,
@@ -375,7 +394,9 @@ pub trait Connection: Send {
     /// (`BEGIN IMMEDIATE`) and retries while the database is busy; the
     /// number of retries is returned so contention is counted.
     fn begin(&mut self) -> Result<u64>;
+    /// Writes rows to `app_base` by the connection's insert method.
     fn insert_rows(&mut self, rows: &[AppRecord]) -> Result<()>;
+    /// Writes quarantined records to `app_errors`.
     fn insert_errors(&mut self, errors: &[Quarantined]) -> Result<()>;
     /// Deletes the rows with these app_ids (a duplicate displaced by an
     /// earlier record that turned up late).

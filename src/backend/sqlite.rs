@@ -23,12 +23,14 @@ const ROWS_PER_STATEMENT: usize = 64;
 /// against the worker count in the run's configuration).
 const OWN_KNOBS: [&str; 4] = ["journal_mode", "synchronous", "page_size", "cache_size"];
 
+/// A SQLite database file of one run.
 pub struct SqliteDb {
     path: PathBuf,
     opts: BackendOptions,
 }
 
 impl SqliteDb {
+    /// A fresh database at `path` with the tables and `opts`' settings.
     pub fn create(path: &Path, opts: &BackendOptions) -> Result<Self> {
         let db = SqliteDb {
             path: path.to_path_buf(),
@@ -193,6 +195,7 @@ pub fn check_pragmas(
     p
 }
 
+/// One connection to it, with the settings applied.
 pub struct SqliteConn {
     conn: rusqlite::Connection,
     method: InsertMethod,

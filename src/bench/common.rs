@@ -17,12 +17,19 @@ use std::time::Instant;
 choice! {
     /// A part of the benchmark.
     pub enum Section: "bench section" {
+        /// The parser against quick-xml's bare event loop.
         Parse = "parse",
+        /// Each engine's insert paths on parsed rows.
         Insert = "insert",
+        /// ingestlab end to end against the engines' own loaders.
         Loaders = "loaders",
+        /// A sequential ingest against its parse and insert costs.
         Pipeline = "pipeline",
+        /// Ingests at 1, 2 and 4 workers.
         Parallel = "parallel",
+        /// Peak memory of large ingests, each in a fresh process.
         Memory = "memory",
+        /// The simulator's events per second.
         Sim = "sim",
     }
 }
@@ -30,8 +37,11 @@ choice! {
 /// What to measure.
 #[derive(Debug, Clone)]
 pub struct BenchPlan {
+    /// Records of the generated data.
     pub records: u64,
+    /// Timings per figure (the median is reported).
     pub repeat: usize,
+    /// The sections to run, in order.
     pub sections: Vec<Section>,
     /// Records for the memory section (ingested with batches of 10,000).
     pub memory_records: u64,
@@ -43,9 +53,13 @@ pub struct BenchPlan {
 /// One printed table, with notes under it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
+    /// Its heading.
     pub title: String,
+    /// Column names.
     pub header: Vec<String>,
+    /// Cells, formatted.
     pub rows: Vec<Vec<String>>,
+    /// Sentences printed under it.
     pub notes: Vec<String>,
 }
 

@@ -9,6 +9,7 @@ use crate::report::{Figure, Report};
 use crate::run::Ctx;
 use crate::scenario::{self, Scenario};
 use crate::store;
+use crate::plot::Format;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -112,7 +113,7 @@ pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
     for n in &out.notes {
         eprintln!("{n}");
     }
-    print_outcome(&s, &out.report, &out.dir);
+    print_outcome(&s, &out.report, &out.dir, &a.figures.options().formats);
     if out.interrupted {
         eprintln!(
             "interrupted: {} finished run(s) kept in '{}' (exports and figures written, marked partial); continue with: ingestlab run {} --resume{}",
@@ -180,7 +181,7 @@ fn dry_run(s: &Scenario, configs: &[scenario::ConfigSpec], check: &plan::Check) 
     }
 }
 
-fn print_outcome(s: &Scenario, report: &Report, dir: &Path) {
+fn print_outcome(s: &Scenario, report: &Report, dir: &Path, formats: &[Format]) {
     let failed = report.runs.iter().filter(|r| r.failed).count();
     println!(
         "{}: {} configurations, {} runs ({failed} failed)",
@@ -191,22 +192,30 @@ fn print_outcome(s: &Scenario, report: &Report, dir: &Path) {
     for w in &report.warnings {
         println!("  warning: {w}");
     }
-    print_figures(&report.figures, dir);
+    print_figures(&report.figures, dir, formats);
     println!(
         "results in '{}' (report.md, summary.csv, runs.csv, results.json, plots/)",
         dir.display()
     );
 }
 
-pub fn print_figures(figures: &[Figure], dir: &Path) {
+/// Lists each figure with the files written for it, in exactly the
+/// `formats` written (a `--format pdf` redraw lists no stale PNG), or why
+/// it was skipped.
+pub fn print_figures(figures: &[Figure], dir: &Path, formats: &[Format]) {
     for f in figures {
         match (&f.caption, &f.skipped) {
             (Some(_), _) => println!(
                 "  figure {}: {}",
                 f.title,
-                store::plots_dir(dir)
-                    .join(format!("{}.png", f.name))
-                    .display()
+                formats
+                    .iter()
+                    .map(|x| store::plots_dir(dir)
+                        .join(format!("{}.{}", f.name, x.name()))
+                        .display()
+                        .to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             (None, Some(why)) => println!("  figure {} skipped: {why}", f.title),
             _ => {}
@@ -244,8 +253,9 @@ pub fn plot(a: &PlotArgs) -> Result<()> {
             dir.join(store::RESULTS).display()
         );
     }
-    report.figures = crate::plot::render_all(&report, dir, &a.figures.options())?;
+    let options = a.figures.options();
+    report.figures = crate::plot::render_all(&report, dir, &options)?;
     crate::report::write_all(&report, dir)?;
-    print_figures(&report.figures, dir);
+    print_figures(&report.figures, dir, &options.formats);
     Ok(())
 }

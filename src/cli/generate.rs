@@ -88,13 +88,10 @@ impl GenerateArgs {
             );
         }
         let need = self.records as f64
-            * record_bytes(&crate::scenario::DataKey {
-                records: self.records,
-                seed: self.seed,
-                text_scale: self.text_scale,
+            * record_bytes(&GenOptions {
                 malformed_rate: 0.0,
                 duplicate_rate: 0.0,
-                full_text: self.full_text,
+                ..self.options()
             })
             * if self.staging_db.is_some() { 2.0 } else { 1.0 };
         let dir = self

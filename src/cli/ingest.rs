@@ -94,11 +94,14 @@ impl EngineArgs {
     }
 }
 
+/// The flags of `ingestlab ingest` (also what `run` resolves a
+/// configuration's flags against).
 #[derive(Args, Debug, Clone)]
 pub struct IngestArgs {
     /// XML file of concatenated us-patent-application records.
     #[arg(long)]
     pub input: PathBuf,
+    /// The engine.
     #[arg(long, value_parser = choice::<Engine>(), default_value = "sqlite")]
     pub backend: Engine,
     /// bulk: DuckDB appender fed Arrow batches / SQLite multi-row INSERT;
@@ -109,13 +112,17 @@ pub struct IngestArgs {
     /// the load.
     #[arg(long, value_parser = choice::<IndexPolicy>(), default_value = "upfront")]
     pub index: IndexPolicy,
+    /// Records per batch (and per transaction).
     #[arg(long, default_value_t = 1000, value_parser = count, allow_hyphen_values = true)]
     pub batch_size: usize,
     /// Number of workers; 1 is the sequential baseline (no pool).
     #[arg(long, default_value_t = 1, value_parser = count, allow_hyphen_values = true)]
     pub workers: usize,
+    /// static: each worker a fixed contiguous share of the records;
+    /// dynamic: idle workers take the next batch from a shared queue.
     #[arg(long, value_parser = choice::<Schedule>(), default_value = "static")]
     pub schedule: Schedule,
+    /// How workers share the right to write.
     #[arg(long, value_parser = choice::<LockModel>(), default_value = "native")]
     pub lock: LockModel,
     /// Capacity of the single writer's queue, in batches.
@@ -149,6 +156,7 @@ pub struct IngestArgs {
     /// Really serialise every batch to bytes and back across a channel.
     #[arg(long)]
     pub ipc_copy: bool,
+    /// The engines' settings.
     #[command(flatten)]
     pub engine: EngineArgs,
     /// Keep the database at this path. An existing file is replaced only if

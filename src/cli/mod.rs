@@ -21,17 +21,22 @@ use clap::{Parser, Subcommand};
 pub use ingest::IngestArgs;
 pub use status::Status;
 
+/// The command line (its about text is set below; this comment is not
+/// shown by `--help`).
 #[derive(Parser, Debug)]
 #[command(
     name = "ingestlab",
     version,
-    about = "A lab for parallel database ingestion experiments (SQLite and DuckDB, mock patent XML)"
+    long_about = None,
+    about = "A lab for parallel database ingestion experiments (SQLite, DuckDB and PostgreSQL; mock or real patent XML)"
 )]
 pub struct Cli {
+    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Write seeded mock patent-application XML records.

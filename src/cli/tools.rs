@@ -331,7 +331,7 @@ pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     if let Ok(m) = super::experiment::read_report(&measured_dir) {
         compare_with(&m, &report, max_workers, &dir, &a.figures.options())?;
     }
-    print_figures(&report.figures, &dir);
+    print_figures(&report.figures, &dir, &a.figures.options().formats);
     println!("results in '{}'", dir.display());
     Ok(())
 }

@@ -22,14 +22,19 @@ pub const MOCK_STATUS: &str = "INGESTLAB-MOCK";
 pub const MAX_TEXT_SCALE: f64 = 1000.0;
 
 /// What to generate. Rates are probabilities per record in [0, 1].
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct GenOptions {
+    /// Records to write.
     pub records: u64,
+    /// The generator's seed: the same options, the same bytes.
     pub seed: u64,
     /// Multiplies the amount of free text (abstract and claims); 1.0 gives a
     /// median record of about 2 KB.
     pub text_scale: f64,
+    /// Fraction of records made malformed (not well-formed, a required
+    /// field missing, a bad date).
     pub malformed_rate: f64,
+    /// Fraction of records that repeat an earlier clean record's app_id.
     pub duplicate_rate: f64,
     /// Full-text records: a `<description>` (headings, paragraphs with
     /// figure references and entity references, a table) and `<drawings>`,
@@ -57,9 +62,13 @@ impl Default for GenOptions {
 /// must end up quarantined.
 #[derive(Debug, Clone, Default, serde::Serialize, PartialEq)]
 pub struct GenStats {
+    /// Records written.
     pub records: u64,
+    /// Of which malformed.
     pub malformed: u64,
+    /// Of which duplicates of an earlier clean record.
     pub duplicates: u64,
+    /// Bytes of the records' XML.
     pub bytes: u64,
 }
 
@@ -119,6 +128,7 @@ pub struct Generator {
 }
 
 impl Generator {
+    /// A generator of `opts`, at its first record.
     pub fn new(opts: GenOptions) -> Self {
         Generator {
             rng: ChaCha8Rng::seed_from_u64(opts.seed),
@@ -129,6 +139,7 @@ impl Generator {
         }
     }
 
+    /// What it has generated so far.
     pub fn stats(&self) -> &GenStats {
         &self.stats
     }
@@ -192,7 +203,7 @@ pub fn write_file(opts: &GenOptions, path: &Path) -> Result<GenStats> {
     let file = std::fs::File::create(path)
         .with_context(|| format!("cannot create output file '{}'", path.display()))?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    let stats = Generator::new(opts.clone())
+    let stats = Generator::new(*opts)
         .write_all(&mut w)
         .with_context(|| format!("writing '{}'", path.display()))?;
     w.flush()
@@ -563,8 +574,8 @@ mod tests {
             duplicate_rate: 0.1,
             ..Default::default()
         };
-        let (a, _) = gen_bytes(opts.clone());
-        let (b, _) = gen_bytes(opts.clone());
+        let (a, _) = gen_bytes(opts);
+        let (b, _) = gen_bytes(opts);
         assert_eq!(a, b);
         let (c, _) = gen_bytes(GenOptions { seed: 7, ..opts });
         assert_ne!(a, c);

@@ -29,6 +29,7 @@ use std::borrow::Cow;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct ParseError {
+    /// What was wrong, with the byte offset where the parser knows it.
     pub reason: String,
     /// The app_id when it could be read before the failure.
     pub app_id: Option<String>,

@@ -8,18 +8,33 @@ use xxhash_rust::xxh3::Xxh3;
 /// engines store and return them the same way.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AppRecord {
+    /// The application number (`application-reference/document-id/doc-number`),
+    /// the table's key.
     pub app_id: String,
+    /// The publication number.
     pub pub_number: String,
+    /// The publication kind code (A1, A2, A9...).
     pub kind: String,
+    /// Publication date, `YYYY-MM-DD`.
     pub pub_date: String,
+    /// Filing date of the application, `YYYY-MM-DD`.
     pub filing_date: String,
+    /// The `appl-type` attribute of `application-reference` (utility,
+    /// design...), when given.
     pub appl_type: Option<String>,
+    /// The invention's title.
     pub title: String,
+    /// The first main CPC classification ("G06F 16/2455"), when given.
     pub cpc_main: Option<String>,
+    /// The first applicant's organisation, or else their name, when given.
     pub applicant: Option<String>,
+    /// Inventors named (the applicant-inventors in layouts v4.0 to v4.2).
     pub inventor_count: i64,
+    /// Claims.
     pub claim_count: i64,
+    /// The abstract's text, whitespace collapsed (column `abstract`).
     pub abstract_text: String,
+    /// Bytes of the record's XML in the input.
     pub xml_bytes: i64,
 }
 
@@ -28,9 +43,13 @@ pub struct AppRecord {
 /// of the record in the input file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Quarantined {
+    /// 0-based index of the record in the input file.
     pub position: u64,
+    /// Its app_id, when one could be read.
     pub app_id: Option<String>,
+    /// Why it was not stored.
     pub reason: String,
+    /// The record's raw XML, as it was in the file (lossy UTF-8).
     pub xml: String,
 }
 
@@ -90,9 +109,11 @@ impl AppRecord {
 pub struct Checksum(pub u64);
 
 impl Checksum {
+    /// Adds one row.
     pub fn add(&mut self, rec: &AppRecord) {
         self.0 = self.0.wrapping_add(rec.content_hash());
     }
+    /// Adds every row of another checksum.
     pub fn merge(&mut self, other: Checksum) {
         self.0 = self.0.wrapping_add(other.0);
     }
@@ -100,6 +121,7 @@ impl Checksum {
     pub fn add_error(&mut self, e: &Quarantined) {
         self.add_error_parts(e.position, e.app_id.as_deref(), &e.reason);
     }
+    /// [`Checksum::add_error`] from the parts a read-back returns.
     pub fn add_error_parts(&mut self, position: u64, app_id: Option<&str>, reason: &str) {
         let mut h = Xxh3::new();
         h.update(&position.to_le_bytes());

@@ -32,13 +32,16 @@ pub const ROOT_TAG: &[u8] = b"<us-patent-application";
 /// Where one record lies in the input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordSpan {
+    /// Byte offset of the record's root start tag.
     pub offset: u64,
+    /// Its length in bytes, through its root end tag.
     pub len: u32,
 }
 
 /// Non-white-space bytes that belong to no record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outside {
+    /// How many such bytes.
     pub bytes: u64,
     /// Offset of the first such byte.
     pub first_offset: Option<u64>,
@@ -49,6 +52,7 @@ pub struct Outside {
 /// The index of every record in a file.
 #[derive(Debug, Clone)]
 pub struct RecordIndex {
+    /// Every record, in file order.
     pub spans: Vec<RecordSpan>,
     /// Per record, [`app_id_key`] of the app_id as read by a byte scan (the
     /// first `<doc-number>` after `<application-reference`), or 0 when the
@@ -60,13 +64,16 @@ pub struct RecordIndex {
     pub bytes: u64,
     /// Root start tags seen (outside comments and CDATA).
     pub roots: u64,
+    /// Bytes outside every record (reported, never silently dropped).
     pub outside: Outside,
 }
 
 impl RecordIndex {
+    /// Records in the file.
     pub fn len(&self) -> usize {
         self.spans.len()
     }
+    /// True for a file without records.
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
     }
@@ -545,6 +552,7 @@ pub struct RecordReader {
 }
 
 impl RecordReader {
+    /// Opens the file at `path` for reading records by their spans.
     pub fn open(path: &Path) -> Result<Self> {
         Ok(RecordReader {
             file: File::open(path)

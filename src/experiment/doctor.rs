@@ -27,17 +27,22 @@ const PRECISION: f64 = 0.05;
 /// One finding with its reason and, when something should change, advice.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Finding {
+    /// What was checked ("governor", "steal"...).
     pub topic: &'static str,
+    /// True when it needs no change.
     pub ok: bool,
+    /// What was found, why it matters, and the advice.
     pub text: String,
 }
 
 /// The A/A measurement.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AaResult {
+    /// Rounds measured.
     pub rounds: usize,
     /// Coefficient of variation of the 1- and 2-worker run times.
     pub cv_1: f64,
+    /// See `cv_1`.
     pub cv_2: f64,
     /// Slope of the speed index over time, percent per minute.
     pub drift_pct_per_min: f64,
@@ -52,7 +57,9 @@ pub struct AaResult {
 /// Everything the doctor found.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Checkup {
+    /// The checks of the machine's settings and load.
     pub findings: Vec<Finding>,
+    /// The A/A measurement, unless it was skipped.
     pub aa: Option<AaResult>,
 }
 

@@ -12,6 +12,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+/// A sweep's `runs.jsonl`, open for appending one finished run per line.
 pub struct Journal {
     path: PathBuf,
     file: File,
@@ -20,6 +21,7 @@ pub struct Journal {
 /// What reading a journal found.
 #[derive(Debug, Default)]
 pub struct Contents {
+    /// Every readable run.
     pub records: Vec<RunRecord>,
     /// One line per damaged or torn line, naming it.
     pub warnings: Vec<String>,
@@ -50,6 +52,7 @@ impl Journal {
         Ok(Journal { path, file })
     }
 
+    /// Appends `r` as one line and syncs it to disk.
     pub fn append(&mut self, r: &RunRecord) -> Result<()> {
         let mut line = serde_json::to_vec(r)?;
         line.push(b'\n');

@@ -73,7 +73,7 @@ impl<'a> EngineBench<'a> {
                     .work
                     .path()
                     .join(format!("data-{}.xml", self.inputs.len()));
-                crate::data::generate::write_file(&key.gen_options(), &path)?;
+                crate::data::generate::write_file(key, &path)?;
                 self.inputs.push((*key, Input::open(&path)?));
                 self.inputs.len() - 1
             }

@@ -77,7 +77,9 @@ pub fn human(secs: f64) -> String {
 /// What a plan asks of this machine.
 #[derive(Debug, Default)]
 pub struct Check {
+    /// Rough seconds the sweep will take.
     pub estimate_s: f64,
+    /// Temporary disk it will need, bytes.
     pub disk_bytes: f64,
     /// Worth saying, not worth stopping for.
     pub warnings: Vec<String>,

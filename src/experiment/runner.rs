@@ -25,6 +25,7 @@ use crate::store::{self, FolderLock};
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
 
+/// How a sweep is run, besides its scenario.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Continue the sweep in the results folder, reusing matching runs.
@@ -35,15 +36,21 @@ pub struct RunOptions {
     pub overwrite: bool,
     /// How the figures are written.
     pub figures: crate::plot::FigureOptions,
+    /// The cancel flag (and, in tests, a fault to inject).
     pub ctx: Ctx,
 }
 
 /// What a sweep did.
 pub struct Outcome {
+    /// Its report, as exported.
     pub report: Report,
+    /// Its results folder.
     pub dir: PathBuf,
+    /// Runs reused from the journal.
     pub reused: usize,
+    /// Runs measured now.
     pub ran: usize,
+    /// True when Ctrl-C or SIGTERM stopped it (finished runs kept).
     pub interrupted: bool,
     /// Things the user should know (resume, damaged journal lines...).
     pub notes: Vec<String>,

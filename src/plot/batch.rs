@@ -47,6 +47,8 @@ fn lines(series: &[Vec<&ConfigSummary>]) -> Vec<Line> {
         .collect()
 }
 
+/// The chart and its caption from `r` (the module doc says what it shows),
+/// or why it cannot be drawn.
 pub fn prepare(r: &Report) -> Prepared<LineChart> {
     let m = measured(r);
     let mut sizes: Vec<usize> = m.iter().map(|s| s.facets.batch_size).collect();

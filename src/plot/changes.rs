@@ -12,18 +12,26 @@ use plotters::prelude::*;
 /// One row: a configuration's change (percent) and its interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeRow {
+    /// The configuration.
     pub label: String,
+    /// The change, percent.
     pub pct: f64,
+    /// Its interval's lower end, percent.
     pub lo: f64,
+    /// Its interval's upper end, percent.
     pub hi: f64,
     /// "96.8% CI", "range, 75%".
     pub interval: String,
+    /// The comparison's verdict, as the table words it.
     pub verdict: String,
 }
 
+/// `compare`'s chart: each configuration's change with its interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeChart {
+    /// The chart's title.
     pub title: String,
+    /// One row per configuration.
     pub rows: Vec<ChangeRow>,
     /// The noise threshold, percent (drawn as a grey band).
     pub noise_pct: f64,

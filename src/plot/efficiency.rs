@@ -60,6 +60,7 @@ fn lines_of(
     ]
 }
 
+/// The chart and its caption from `r`, or why it cannot be drawn.
 pub fn prepare(r: &Report) -> Prepared<LineChart> {
     let (groups, total) = readable(groups(r));
     if groups.is_empty() {

@@ -38,6 +38,7 @@ fn slice<'a>(m: &[&'a ConfigSummary]) -> Vec<&'a ConfigSummary> {
         .collect()
 }
 
+/// The chart and its caption from `r`, or why it cannot be drawn.
 pub fn prepare(r: &Report) -> Prepared<Heatmap> {
     let m = measured(r);
     let cells = slice(&m);

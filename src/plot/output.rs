@@ -16,13 +16,16 @@ use std::sync::{Arc, OnceLock};
 
 choice! {
     /// A file format figures are written in.
+    #[allow(missing_docs)] // each names its file extension
     pub enum Format: "figure format" { Png = "png", Svg = "svg", Pdf = "pdf" }
 }
 
 /// How figures are written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FigureOptions {
+    /// The figure's size on the page.
     pub size: FigureSize,
+    /// The formats to write.
     pub formats: Vec<Format>,
 }
 
@@ -38,7 +41,9 @@ impl Default for FigureOptions {
 /// The numbers behind a chart, one row per plotted value, with units in
 /// the column names.
 pub trait DataTable {
+    /// Column names, with units.
     fn header(&self) -> Vec<String>;
+    /// One row per plotted value.
     fn rows(&self) -> Vec<Vec<String>>;
 }
 

@@ -49,6 +49,7 @@ fn share(p: &PhaseTimes, phase: Phase) -> f64 {
     if t > 0.0 { p.get(phase) / t } else { 0.0 }
 }
 
+/// The chart and its caption from `r`, or why it cannot be drawn.
 pub fn prepare(r: &Report) -> Prepared<StackedBars> {
     let m = shown(r);
     let Some(first) = m.first() else {

@@ -48,6 +48,8 @@ fn pair(
     })
 }
 
+/// The chart and its caption from a scenario `measured` and `simulated`,
+/// with the simulator's `errors`, or why it cannot be drawn.
 pub fn prepare(
     measured: &Report,
     simulated: &Report,

@@ -88,6 +88,7 @@ fn fit_line(r: &Report, members: &[&ConfigSummary], style: usize) -> Option<Line
     })
 }
 
+/// The chart and its caption from `r`, or why it cannot be drawn.
 pub fn prepare(r: &Report) -> Prepared<LineChart> {
     let (groups, total) = readable(groups(r));
     if groups.is_empty() {

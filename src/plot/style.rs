@@ -11,9 +11,13 @@ use std::sync::Once;
 /// size, so text stays legible at a single-column width (8.5 cm) and does
 /// not look oversized at a full text width (16 cm).
 pub const TITLE_PT: f64 = 9.5;
+/// Axis labels.
 pub const LABEL_PT: f64 = 8.5;
+/// Tick labels.
 pub const TICK_PT: f64 = 7.5;
+/// Legend entries.
 pub const LEGEND_PT: f64 = 7.5;
+/// Notes under the legend.
 pub const NOTE_PT: f64 = 7.0;
 
 /// PNG resolution: sharp in a PDF or on a screen, small enough to commit.
@@ -26,7 +30,9 @@ pub const SVG_DPI: f64 = 96.0;
 /// two thirds of the width), "8.5x6cm", "6.3in", "3.35x2.5in".
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FigureSize {
+    /// Width on the page, cm.
     pub width_cm: f64,
+    /// Height on the page, cm.
     pub height_cm: f64,
     /// The height was not given: a chart that needs more room (many bars)
     /// may grow taller than two thirds of the width.
@@ -115,12 +121,15 @@ impl std::fmt::Display for FigureSize {
 /// and the conversion from points on the page to those units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Geometry {
+    /// Width in output units.
     pub width: u32,
+    /// Height in output units.
     pub height: u32,
     px_per_pt: f64,
 }
 
 impl Geometry {
+    /// `size` at `dpi` output units per inch.
     pub fn new(size: FigureSize, dpi: f64) -> Self {
         let px = |cm: f64| (cm / 2.54 * dpi).round() as u32;
         Geometry {
@@ -129,6 +138,7 @@ impl Geometry {
             px_per_pt: dpi / 72.0,
         }
     }
+    /// (width, height) in output units.
     pub fn dims(&self) -> (u32, u32) {
         (self.width, self.height)
     }
@@ -136,6 +146,7 @@ impl Geometry {
     pub fn px(&self, pt: f64) -> i32 {
         (pt * self.px_per_pt).round() as i32
     }
+    /// [`Geometry::px`], never below 0.
     pub fn upx(&self, pt: f64) -> u32 {
         self.px(pt).max(0) as u32
     }
@@ -174,12 +185,15 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 0, 0),       // black
 ];
 
+/// The colour of series style `i`: the palette without its black (kept
+/// for references), cycled.
 pub fn colour(i: usize) -> RGBColor {
     PALETTE[i % (PALETTE.len() - 1)]
 }
 
 /// Marker shapes, cycled with the colours so that series differ in two ways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)] // the variants name their shapes
 pub enum Marker {
     Circle,
     Triangle,
@@ -188,6 +202,7 @@ pub enum Marker {
     Diamond,
 }
 
+/// The markers in the order series styles take them.
 pub const MARKERS: [Marker; 5] = [
     Marker::Circle,
     Marker::Triangle,
@@ -196,6 +211,7 @@ pub const MARKERS: [Marker; 5] = [
     Marker::Diamond,
 ];
 
+/// The marker of series style `i`.
 pub fn marker(i: usize) -> Marker {
     MARKERS[i % MARKERS.len()]
 }

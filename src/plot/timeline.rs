@@ -12,6 +12,8 @@ use crate::report::Report;
 use crate::run::{Phase, TimelineEvent};
 use std::path::Path;
 
+/// The chart and its caption from `r` and the timeline file in
+/// `results_dir`, or why it cannot be drawn.
 pub fn prepare(r: &Report, results_dir: &Path) -> Prepared<Gantt> {
     let wait = |s: &ConfigSummary| s.breakdown.as_ref().map_or(0.0, |b| b.workers.wait_s);
     let mut m: Vec<_> = measured(r)

@@ -9,6 +9,7 @@ use crate::analysis::ConfigSummary;
 use crate::report::Report;
 use crate::scenario::facets::Dim;
 
+/// The chart and its caption from `r`, or why it cannot be drawn.
 pub fn prepare(r: &Report) -> Prepared<LineChart> {
     let m = measured(r);
     let mut counts: Vec<u64> = m.iter().map(|s| s.facets.records).collect();

@@ -1,8 +1,10 @@
 //! Where the results were measured: versions, CPU, cores, memory, OS and
 //! date, read from the machine (Linux /proc) at the end of a run.
 
+/// The machine and the build behind a report.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Environment {
+    /// This ingestlab's version.
     pub ingestlab_version: String,
     /// Engine name and version as each engine reports itself.
     pub engines: Vec<String>,
@@ -10,9 +12,13 @@ pub struct Environment {
     /// at build time (see `src/engine_build.rs`).
     #[serde(default)]
     pub engine_builds: Vec<String>,
+    /// The CPU, as `/proc/cpuinfo` names it.
     pub cpu_model: String,
+    /// Cores available to the process.
     pub cores: usize,
+    /// Total memory.
     pub memory_bytes: u64,
+    /// The operating system and kernel.
     pub os: String,
     /// RFC 3339, UTC.
     pub date: String,
@@ -68,6 +74,7 @@ impl Environment {
         }
     }
 
+    /// A fixed environment for snapshot tests.
     #[cfg(test)]
     pub fn fixed() -> Self {
         Environment {

@@ -4,6 +4,7 @@
 use super::{Exporter, Report};
 use anyhow::Result;
 
+/// `results.json`: the whole report, for tools and `plot`.
 pub struct ResultsJson;
 
 impl Exporter for ResultsJson {

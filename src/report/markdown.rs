@@ -11,6 +11,7 @@ use crate::analysis::stats::{Interval, percent};
 use anyhow::Result;
 use std::fmt::Write;
 
+/// `report.md`: the answer, the tables and the figures, for people.
 pub struct Markdown;
 
 type Out = std::result::Result<(), std::fmt::Error>;

@@ -25,11 +25,18 @@ pub use sim_errors::write_sim_errors;
 /// Everything an exporter or chart reads about one experiment.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
+    /// The scenario, with the overrides it ran with.
     pub scenario: Scenario,
+    /// The machine and the build that measured it.
     pub environment: Environment,
+    /// Every configuration of the sweep.
     pub configs: Vec<ConfigSpec>,
+    /// One summary per configuration.
     pub summaries: Vec<ConfigSummary>,
+    /// Every run, failed ones included.
     pub runs: Vec<RunRecord>,
+    /// What the reader must know about the figures (small samples, flagged
+    /// runs, verification failures...).
     pub warnings: Vec<String>,
     /// Figures rendered and skipped (with why), filled in by the plotter.
     #[serde(default)]
@@ -64,6 +71,36 @@ pub struct Report {
     pub simulated_cores: Option<usize>,
 }
 
+/// Median run times below this are dominated by what is not the engines'
+/// work (thread and connection start-up, timer and scheduler granularity,
+/// caches warming): a sweep of them measures the harness.
+pub const SHORT_RUN_S: f64 = 0.1;
+
+/// The warning for measured configurations whose median run is shorter
+/// than [`SHORT_RUN_S`], None when there are none.
+fn short_runs(summaries: &[ConfigSummary], simulated: bool) -> Option<String> {
+    if simulated {
+        return None;
+    }
+    let short: Vec<&ConfigSummary> = summaries
+        .iter()
+        .filter(|s| s.wall_s.is_some_and(|w| w.median < SHORT_RUN_S))
+        .collect();
+    let shortest = short
+        .iter()
+        .filter_map(|s| s.wall_s.map(|w| w.median))
+        .fold(f64::INFINITY, f64::min);
+    (!short.is_empty()).then(|| {
+        format!(
+            "{} of {} configuration(s) have median runs under {:.0} ms (the shortest {:.0} ms): at that length start-up and the scheduler weigh as much as the engines, so their speedups say little about the workload; use more records",
+            short.len(),
+            summaries.len(),
+            1000.0 * SHORT_RUN_S,
+            1000.0 * shortest
+        )
+    })
+}
+
 /// Summarises runs into a report with this machine's environment.
 pub fn build_report(
     s: &Scenario,
@@ -88,6 +125,9 @@ pub fn build_report(
             c.differing.len(),
             c.differing.join(", ")
         ));
+    }
+    if let Some(w) = short_runs(&summaries, simulated) {
+        warnings.push(w);
     }
     let drift = crate::analysis::drift::drift(&runs);
     if let Some(d) = drift.as_ref().filter(|d| d.flagged_runs > 0) {
@@ -122,15 +162,21 @@ pub fn build_report(
 /// the data shows or the reason it was skipped.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Figure {
+    /// File stem (`speedup` for `plots/speedup.png`).
     pub name: String,
+    /// Its title in the report.
     pub title: String,
+    /// What the data show, computed from the figure's own table.
     pub caption: Option<String>,
+    /// Why it was not drawn.
     pub skipped: Option<String>,
 }
 
 /// One export format.
 pub trait Exporter {
+    /// The file it writes in the results folder.
     fn file_name(&self) -> &'static str;
+    /// The file's bytes for `report`.
     fn render(&self, report: &Report) -> Result<Vec<u8>>;
 }
 
@@ -187,5 +233,24 @@ pub(crate) mod fixture {
         let mut r = build_report(&scenario, configs, runs, false);
         r.environment = Environment::fixed();
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_under_100_ms_are_warned_about_with_the_shortest() {
+        let mut r = fixture::report();
+        assert_eq!(short_runs(&r.summaries, false), None, "runs of 1.4-2.2 s");
+        r.summaries[1].wall_s.as_mut().unwrap().median = 0.013;
+        let w = short_runs(&r.summaries, false).unwrap();
+        assert!(
+            w.starts_with("1 of 2 configuration(s) have median runs under 100 ms (the shortest 13 ms)"),
+            "{w}"
+        );
+        // A simulation's virtual runs have no start-up noise to warn of.
+        assert_eq!(short_runs(&r.summaries, true), None);
     }
 }

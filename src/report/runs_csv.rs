@@ -5,6 +5,7 @@ use super::{Exporter, Report};
 use crate::run::RunResult;
 use anyhow::Result;
 
+/// `runs.csv`: one row per run.
 pub struct RunsCsv;
 
 #[derive(serde::Serialize)]

@@ -7,6 +7,7 @@ use crate::analysis::ConfigSummary;
 use crate::run::PhaseTimes;
 use anyhow::Result;
 
+/// `summary.csv`: one row per configuration.
 pub struct SummaryCsv;
 
 #[derive(serde::Serialize)]

@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// A run's cancel flag, shared by its threads and set by the interrupt
+/// handler.
 #[derive(Debug, Clone, Default)]
 pub struct Cancel(Arc<AtomicBool>);
 
@@ -13,9 +15,11 @@ impl Cancel {
     pub fn never() -> Self {
         Cancel::default()
     }
+    /// Asks every holder to stop.
     pub fn set(&self) {
         self.0.store(true, Ordering::SeqCst);
     }
+    /// True once it was set.
     pub fn is_set(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }

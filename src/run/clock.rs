@@ -13,12 +13,15 @@ choice! {
     /// process pickling data).
     #[derive(Default)]
     pub enum PayMode: "pay mode" {
+        /// Sleep: the core is free for other threads.
         #[default]
         Sleep = "sleep",
+        /// Spin: the core is busy.
         Spin = "spin",
     }
 }
 
+/// Time as a run sees it: the real clock, or a fake one in tests.
 pub trait Clock: Send + Sync {
     /// Seconds since the clock's origin (the start of the run).
     fn now(&self) -> f64;

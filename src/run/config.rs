@@ -70,6 +70,8 @@ pub struct Overhead {
     pub dispatch_per_kb_s: f64,
     /// Shutting the pool down, after the last worker finishes.
     pub shutdown_s: f64,
+    /// How these costs are paid: sleeping (the core is free, as while a
+    /// pool's parent waits) or spinning (the core is busy).
     pub pay: PayMode,
     /// Really serialise each raw batch to bytes and back across a channel,
     /// so the copy cost is measured rather than assumed.
@@ -80,12 +82,19 @@ pub struct Overhead {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OverheadKnobs {
+    /// Replaces [`Overhead::pool_startup_s`], in milliseconds.
     pub pool_startup_ms: Option<f64>,
+    /// Replaces [`Overhead::worker_startup_s`], in milliseconds.
     pub worker_startup_ms: Option<f64>,
+    /// Replaces [`Overhead::dispatch_s`], in milliseconds.
     pub dispatch_ms: Option<f64>,
+    /// Replaces [`Overhead::dispatch_per_kb_s`], in microseconds per KB.
     pub dispatch_us_per_kb: Option<f64>,
+    /// Replaces [`Overhead::shutdown_s`], in milliseconds.
     pub shutdown_ms: Option<f64>,
+    /// Replaces [`Overhead::pay`].
     pub pay: Option<PayMode>,
+    /// Adds the measured IPC copy to any preset.
     #[serde(default)]
     pub ipc_copy: bool,
 }
@@ -164,6 +173,7 @@ impl Preset {
 }
 
 impl Overhead {
+    /// No simulated cost at all (the `none` preset).
     pub fn none() -> Self {
         Preset::None.base()
     }
@@ -195,13 +205,19 @@ pub const MAX_COST_S: f64 = 86_400.0;
 /// Everything one run needs besides its input and database path.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunConfig {
+    /// The engine and its settings.
     pub backend: BackendOptions,
+    /// Worker threads (1: the sequential baseline, no pool).
     pub workers: usize,
+    /// Records per batch (and per transaction).
     pub batch_size: usize,
+    /// How batches are handed to workers.
     pub schedule: Schedule,
+    /// How workers share the right to write.
     pub lock: LockModel,
     /// Capacity of the single writer's queue, in batches.
     pub queue_depth: usize,
+    /// The simulated pool/IPC costs.
     pub overhead: Overhead,
     /// Record one timeline event per (worker, batch, phase).
     pub timeline: bool,
@@ -231,14 +247,23 @@ impl Default for RunConfig {
 /// A setting a user can get wrong, named as the CLI and scenarios name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setting {
+    /// `workers`.
     Workers,
+    /// `batch_size`.
     BatchSize,
+    /// `queue_depth`.
     QueueDepth,
+    /// `record_work_ms`.
     RecordWork,
+    /// `pool_startup_ms`.
     PoolStartup,
+    /// `worker_startup_ms`.
     WorkerStartup,
+    /// `dispatch_ms`.
     Dispatch,
+    /// `dispatch_us_per_kb`.
     DispatchPerKb,
+    /// `shutdown_ms`.
     Shutdown,
     /// A backend setting, by its dotted name (`sqlite.page_size`).
     Backend(&'static str),
@@ -293,7 +318,9 @@ impl Setting {
 /// One thing wrong with a configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
+    /// The setting at fault.
     pub setting: Setting,
+    /// What is wrong with its value, and what would be accepted.
     pub message: String,
 }
 

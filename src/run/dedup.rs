@@ -25,19 +25,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A parsed row held back until every record has been parsed.
 pub struct Held {
+    /// The record's position in the file.
     pub position: u64,
+    /// Its parsed row.
     pub row: AppRecord,
 }
 
 /// What the final batch writes.
 #[derive(Default)]
 pub struct Resolution {
+    /// The held rows that won their app_id.
     pub rows: Vec<AppRecord>,
+    /// The ones that lost, quarantined with the winner's position.
     pub errors: Vec<Quarantined>,
     /// App_ids of rows written early that lost to an earlier record.
     pub delete: Vec<String>,
 }
 
+/// The duplicate rule's state during one run (see the module doc).
 pub struct Dedup<'a> {
     input: &'a Input,
     held: Mutex<Vec<Held>>,
@@ -46,6 +51,7 @@ pub struct Dedup<'a> {
 }
 
 impl<'a> Dedup<'a> {
+    /// A fresh state for a run of `input`.
     pub fn new(input: &'a Input) -> Self {
         Dedup {
             input,

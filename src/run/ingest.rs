@@ -24,7 +24,9 @@ use std::sync::atomic::Ordering;
 /// A run's result plus its timeline (empty unless asked for).
 #[derive(Debug)]
 pub struct RunOutput {
+    /// The run's result.
     pub result: RunResult,
+    /// Its timeline, when the configuration asked for one.
     pub timeline: Vec<TimelineEvent>,
     /// What the server's connections waited on, sampled during a timeline
     /// run on an engine with a server (PostgreSQL); None otherwise.
@@ -34,6 +36,7 @@ pub struct RunOutput {
 /// What a run gets from its caller besides its configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Ctx {
+    /// Set on Ctrl-C or SIGTERM.
     pub cancel: Cancel,
     /// A fault to inject (tests and the hidden `--inject-fault`).
     pub fault: Option<Fault>,

@@ -22,9 +22,13 @@ pub fn duplicate_reason(app_id: &str, kept: u64) -> String {
 /// other record quarantined with its reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expected {
+    /// Rows a correct run stores.
     pub rows: u64,
+    /// Records it quarantines.
     pub quarantined: u64,
+    /// Content checksum of those rows.
     pub checksum: Checksum,
+    /// Checksum of the quarantined records' positions, app_ids and reasons.
     pub errors_checksum: Checksum,
 }
 
@@ -109,7 +113,9 @@ impl FirstSeen {
 /// An input file and its record index, built once and reused by every run
 /// on the same data.
 pub struct Input {
+    /// The file.
     pub path: PathBuf,
+    /// Where each record lies in it, with its app_id key.
     pub index: RecordIndex,
     /// Records that may share an app_id with another one (by the byte
     /// scan's keys), or whose key the scan could not read: the duplicate
@@ -119,6 +125,7 @@ pub struct Input {
 }
 
 impl Input {
+    /// Indexes the file at `path` (one pass over its bytes).
     pub fn open(path: &Path) -> Result<Self> {
         let index = index_file(path)?;
         let suspect = suspects(&index.keys);
@@ -130,10 +137,12 @@ impl Input {
         })
     }
 
+    /// Records in the file.
     pub fn len(&self) -> usize {
         self.index.len()
     }
 
+    /// True for a file without records.
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
     }

@@ -14,8 +14,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A parsed batch on its way to the database.
 pub struct ParsedBatch {
+    /// The batch's number.
     pub id: u32,
+    /// Its rows that passed the duplicate rule.
     pub rows: Vec<AppRecord>,
+    /// Its records quarantined, with their reasons.
     pub errors: Vec<Quarantined>,
     /// App_ids to delete first (only the final batch of the duplicate rule).
     pub delete: Vec<String>,
@@ -23,6 +26,8 @@ pub struct ParsedBatch {
 
 /// Where a worker puts its parsed batches.
 pub trait BatchSink {
+    /// Writes one batch (rows and quarantined records) in a transaction,
+    /// booking the wait and the insert to `rec`.
     fn write(&mut self, rec: &mut Recorder, batch: ParsedBatch) -> Result<()>;
     /// Builds the after-load index through this sink's connection, booked
     /// as the index phase. The single writer builds it itself when the
@@ -38,17 +43,21 @@ pub trait Arbiter: Sync {
 
 /// A database whose connections are counted for the run result.
 pub struct CountedDb<'a> {
+    /// The database.
     pub db: &'a dyn Database,
+    /// Connections opened so far.
     pub opened: AtomicU64,
 }
 
 impl<'a> CountedDb<'a> {
+    /// `db`, with no connection counted yet.
     pub fn new(db: &'a dyn Database) -> Self {
         CountedDb {
             db,
             opened: AtomicU64::new(0),
         }
     }
+    /// A new connection, counted.
     pub fn connect(&self) -> Result<Box<dyn Connection>> {
         self.opened.fetch_add(1, Ordering::Relaxed);
         self.db.connect()
@@ -131,6 +140,7 @@ impl BatchSink for OwnConnection {
 
 /// `native`: every worker has its own connection; the engine arbitrates.
 pub struct Native<'a> {
+    /// The database the workers connect to.
     pub db: &'a CountedDb<'a>,
 }
 
@@ -143,7 +153,9 @@ impl Arbiter for Native<'_> {
 /// `global-mutex`: own connections, but one process-wide mutex is held from
 /// begin to commit (a table lock).
 pub struct GlobalMutex<'a> {
+    /// The database the workers connect to.
     pub db: &'a CountedDb<'a>,
+    /// The mutex held from begin to commit.
     pub lock: Mutex<()>,
 }
 
@@ -176,6 +188,7 @@ impl BatchSink for MutexSink<'_> {
 /// `shared-connection`: one connection behind a mutex, shared by all
 /// workers (what naive code does).
 pub struct SharedConnection {
+    /// The one connection.
     pub conn: Mutex<Box<dyn Connection>>,
 }
 
@@ -202,6 +215,7 @@ impl BatchSink for SharedSink<'_> {
 /// `single-writer`: workers only parse and put batches on a bounded queue;
 /// the writer thread ([`run_writer`]) owns the only connection.
 pub struct SingleWriter {
+    /// The queue's sending end (the writer holds the receiving one).
     pub tx: Sender<ParsedBatch>,
 }
 

@@ -5,15 +5,20 @@
 /// A contiguous range of records, `start..end` in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchRange {
+    /// The batch's number (its order in the plan).
     pub id: u32,
+    /// Its first record.
     pub start: usize,
+    /// One past its last record.
     pub end: usize,
 }
 
 impl BatchRange {
+    /// Records in the batch.
     pub fn len(&self) -> usize {
         self.end - self.start
     }
+    /// True for a batch of no records.
     pub fn is_empty(&self) -> bool {
         self.end == self.start
     }

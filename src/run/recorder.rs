@@ -8,10 +8,13 @@
 use super::clock::Clock;
 use super::result::{Phase, TimelineEvent, WorkerStats};
 
+/// One thread's account: books the time since its last booking to a
+/// phase, and keeps the timeline when asked.
 pub struct Recorder<'c> {
     clock: &'c dyn Clock,
     /// End of the last booking.
     mark: f64,
+    /// The account so far.
     pub stats: WorkerStats,
     events: Option<Vec<TimelineEvent>>,
 }
@@ -30,6 +33,7 @@ impl<'c> Recorder<'c> {
         }
     }
 
+    /// The clock's time.
     pub fn now(&self) -> f64 {
         self.clock.now()
     }
@@ -72,6 +76,7 @@ impl<'c> Recorder<'c> {
         self.mark
     }
 
+    /// The finished account and its timeline (empty unless asked for).
     pub fn finish(self) -> (WorkerStats, Vec<TimelineEvent>) {
         (self.stats, self.events.unwrap_or_default())
     }

@@ -30,19 +30,27 @@ choice! {
 /// so they can be stacked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhaseTimes {
+    /// Seconds in [`Phase::Overhead`].
     pub overhead_s: f64,
+    /// Seconds in [`Phase::Parse`].
     pub parse_s: f64,
+    /// Seconds in [`Phase::Wait`].
     pub wait_s: f64,
+    /// Seconds in [`Phase::Insert`].
     pub insert_s: f64,
+    /// Seconds in [`Phase::Index`] (absent in results written before it).
     #[serde(default)]
     pub index_s: f64,
+    /// Seconds in [`Phase::Idle`].
     pub idle_s: f64,
 }
 
 impl PhaseTimes {
+    /// Adds `secs` to `phase`.
     pub fn add(&mut self, phase: Phase, secs: f64) {
         *self.get_mut(phase) += secs;
     }
+    /// The seconds of `phase`, to change.
     pub fn get_mut(&mut self, phase: Phase) -> &mut f64 {
         match phase {
             Phase::Overhead => &mut self.overhead_s,
@@ -53,6 +61,7 @@ impl PhaseTimes {
             Phase::Idle => &mut self.idle_s,
         }
     }
+    /// The seconds of `phase`.
     pub fn get(&self, phase: Phase) -> f64 {
         match phase {
             Phase::Overhead => self.overhead_s,
@@ -63,11 +72,13 @@ impl PhaseTimes {
             Phase::Idle => self.idle_s,
         }
     }
+    /// Adds every phase of `o`.
     pub fn merge(&mut self, o: &PhaseTimes) {
         for p in Phase::ALL {
             self.add(p, o.get(p));
         }
     }
+    /// The seconds of all phases together.
     pub fn total(&self) -> f64 {
         Phase::ALL.iter().map(|p| self.get(*p)).sum()
     }
@@ -80,20 +91,29 @@ pub struct TimelineEvent {
     pub worker: u32,
     /// Batch number, or None for spans that belong to no batch.
     pub batch: Option<u32>,
+    /// What the thread was doing.
     pub phase: Phase,
+    /// Start, in seconds from the run's start.
     pub start_s: f64,
+    /// End, in seconds from the run's start.
     pub end_s: f64,
 }
 
+/// One thread's account of a run.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WorkerStats {
+    /// Worker number; the single writer thread is numbered `workers`.
     pub worker: u32,
+    /// Records this thread read and parsed (for the writer: wrote).
     pub records: u64,
+    /// Batches it processed.
     pub batches: u64,
+    /// Where its time went; the phases add up to the run's wall time.
     pub phases: PhaseTimes,
     /// Sum of this worker's per-batch times (dispatch to the end of its
     /// write), the quantity the seed's "efficiency" formula adds up.
     pub batch_time_s: f64,
+    /// Times SQLite answered "busy" and the thread retried.
     pub busy_retries: u64,
 }
 
@@ -103,16 +123,28 @@ pub struct WorkerStats {
 /// applies the duplicate rule itself; see [`Expected`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Verification {
+    /// Records in the input.
     pub records_in: u64,
+    /// Rows the database holds in `app_base`, read back.
     pub rows_out: u64,
+    /// Records the database holds in `app_errors`, read back.
     pub quarantined: u64,
+    /// Rows the independent account expects.
     pub expected_rows: u64,
+    /// Quarantined records the independent account expects.
     pub expected_quarantined: u64,
+    /// True when no app_id is stored twice.
     pub unique_app_ids: bool,
+    /// Content checksum of the rows the account expects.
     pub checksum_expected: u64,
+    /// Content checksum of the rows read back.
     pub checksum_stored: u64,
+    /// Checksum of the quarantined records (position, app_id, reason) the
+    /// account expects.
     pub errors_checksum_expected: u64,
+    /// The same checksum over the quarantined records read back.
     pub errors_checksum_stored: u64,
+    /// True when every check held.
     pub passed: bool,
     /// What failed, empty when it passed.
     pub problems: Vec<String>,
@@ -121,11 +153,16 @@ pub struct Verification {
 /// What the run itself reported (rows it wrote, records it quarantined).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Claims {
+    /// Rows the threads say they wrote.
     pub rows: u64,
+    /// Records the threads say they quarantined.
     pub quarantined: u64,
 }
 
 impl Verification {
+    /// Checks what the database holds (`rb`) against the independent
+    /// account (`expected`) and what the threads claimed; every mismatch
+    /// becomes a problem, named.
     pub fn check(records_in: u64, claims: Claims, expected: &Expected, rb: &ReadBack) -> Self {
         let mut problems = Vec::new();
         if records_in != rb.rows + rb.quarantined {
@@ -184,15 +221,24 @@ impl Verification {
 /// Everything measured in one run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunResult {
+    /// The configuration that was run.
     pub config: RunConfig,
     /// True when the simulator produced this result in virtual time.
     pub simulated: bool,
+    /// Records in the input.
     pub records_in: u64,
+    /// Rows stored in `app_base` (read back, not claimed).
     pub rows_out: u64,
+    /// Records stored in `app_errors` (read back).
     pub quarantined: u64,
+    /// Bytes of the input's records.
     pub input_bytes: u64,
+    /// Wall-clock seconds from the run's start to its last thread's end
+    /// (verification excluded).
     pub wall_s: f64,
+    /// Records in per wall-clock second.
     pub records_per_s: f64,
+    /// The same, per minute (the thesis's unit).
     pub records_per_min: f64,
     /// Phase totals over all workers (not the writer thread).
     pub phases: PhaseTimes,
@@ -202,13 +248,20 @@ pub struct RunResult {
     pub threads: usize,
     /// Sum over all batches of their per-batch time.
     pub batch_time_sum_s: f64,
+    /// Busy retries over all threads.
     pub busy_retries: u64,
+    /// The process's peak resident memory during the run.
     pub peak_rss_bytes: u64,
+    /// Database connections the run opened.
     pub connections_opened: u64,
+    /// Each worker's own account, by worker number.
     pub workers: Vec<WorkerStats>,
     /// The single-writer thread's own accounting, when there is one.
     pub writer: Option<WorkerStats>,
+    /// The check against the independent account.
     pub verification: Verification,
+    /// The engine and its version ("sqlite 3.54.1"; "(simulated)" for
+    /// the simulator).
     pub engine_version: String,
 }
 

@@ -13,37 +13,20 @@ use crate::backend::{BackendOptions, Engine, IndexPolicy, InsertMethod};
 use crate::data::generate::GenOptions;
 use crate::run::{LockModel, OverheadKnobs, Preset, RunConfig, Schedule};
 
-/// The generated data one configuration runs on.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DataKey {
-    pub records: u64,
-    pub seed: u64,
-    pub text_scale: f64,
-    pub malformed_rate: f64,
-    pub duplicate_rate: f64,
-    #[serde(default)]
-    pub full_text: bool,
-}
-
-impl DataKey {
-    pub fn gen_options(&self) -> GenOptions {
-        GenOptions {
-            records: self.records,
-            seed: self.seed,
-            text_scale: self.text_scale,
-            malformed_rate: self.malformed_rate,
-            duplicate_rate: self.duplicate_rate,
-            full_text: self.full_text,
-        }
-    }
-}
+/// The generated data one configuration runs on: the generator's own
+/// options, so a setting of the data is defined once (in
+/// [`GenOptions`]), and two configurations share a file exactly when
+/// their options are equal.
+pub type DataKey = GenOptions;
 
 /// One configuration of a sweep.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigSpec {
     /// Stable identifier, used to join results and name files.
     pub id: String,
+    /// The data it ingests.
     pub data: DataKey,
+    /// Everything else about the run.
     pub run: RunConfig,
     /// Configurations that differ only in worker count share a group.
     /// The sequential baseline belongs to no group of its own (`""`).
@@ -55,6 +38,7 @@ pub struct ConfigSpec {
 }
 
 impl ConfigSpec {
+    /// What distinguishes it from the other configurations.
     pub fn facets(&self) -> Facets {
         let r = &self.run;
         let pooled = r.workers > 1;

@@ -5,19 +5,29 @@
 use crate::backend::{Engine, IndexPolicy, InsertMethod};
 use crate::run::{LockModel, Preset, Schedule};
 
+/// What distinguishes one configuration from another (see the module doc).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 pub struct Facets {
+    /// The engine.
     pub engine: Engine,
+    /// The insert method.
     pub method: InsertMethod,
+    /// The index policy.
     #[serde(default = "upfront")]
     pub index: IndexPolicy,
+    /// The lock model (None for the sequential baseline, which has none).
     pub lock: Option<LockModel>,
+    /// The schedule (None for the baseline).
     pub schedule: Option<Schedule>,
+    /// The overhead preset (None for the baseline, which has no pool).
     pub overhead: Option<Preset>,
+    /// Workers.
     pub workers: usize,
+    /// Records per batch.
     pub batch_size: usize,
+    /// Records of the data.
     pub records: u64,
     /// Per-record application work, nanoseconds (an integer so facets
     /// stay comparable and hashable).
@@ -31,6 +41,7 @@ fn upfront() -> IndexPolicy {
 
 /// One dimension of [`Facets`], in label order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)] // each names the facet of the same name
 pub enum Dim {
     Engine,
     Method,
@@ -45,6 +56,7 @@ pub enum Dim {
 }
 
 impl Dim {
+    /// Every dimension, in label order.
     pub const ALL: [Dim; 10] = [
         Dim::Engine,
         Dim::Method,

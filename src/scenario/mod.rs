@@ -22,10 +22,13 @@ pub use facets::Facets;
 pub use load::{load, parse, validate};
 pub use repeat::{Order, Repetitions};
 
+/// One scenario file: what to generate, what to sweep, how to repeat it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    /// The scenario's name: its report's title and results folder.
     pub name: String,
+    /// What it is for, in a sentence or two.
     #[serde(default)]
     pub description: String,
     /// The question the sweep is meant to answer, shown at the top of
@@ -59,7 +62,9 @@ pub struct Scenario {
     /// taken this many seconds (the timeline runs come after).
     #[serde(default)]
     pub time_budget_s: Option<f64>,
+    /// The data to generate (`[data]`).
     pub data: DataSpec,
+    /// The configurations to sweep (`[sweep]`).
     pub sweep: Sweep,
     /// SQLite's settings for every SQLite configuration.
     #[serde(default)]
@@ -82,17 +87,22 @@ fn default_max_rounds() -> usize {
     repeat::DEFAULT_MAX_ROUNDS
 }
 
+/// The `[data]` table: the mock data every configuration ingests.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataSpec {
     /// Record counts to sweep.
     pub records: Vec<u64>,
+    /// The generator's seed (default 42): the same seed, the same file.
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// Scale of the free text (abstract, claims); 1.0 gives ~2 KB records.
     #[serde(default = "default_scale")]
     pub text_scale: f64,
+    /// Fraction of records made malformed (0 to 1).
     #[serde(default)]
     pub malformed_rate: f64,
+    /// Fraction of records that repeat an earlier app_id (0 to 1).
     #[serde(default)]
     pub duplicate_rate: f64,
     /// Full-text records (description, drawings, tables), as real files.
@@ -107,41 +117,57 @@ fn default_scale() -> f64 {
     1.0
 }
 
+/// The `[sweep]` table: the axes whose product is the configurations.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sweep {
+    /// Engines (default: SQLite).
     #[serde(default = "default_engines")]
     pub engines: Vec<Engine>,
+    /// Insert methods (default: bulk).
     #[serde(default = "default_methods")]
     pub methods: Vec<InsertMethod>,
     /// Index policies: the key declared up front, or built after the load.
     #[serde(default = "default_indexes")]
     pub indexes: Vec<IndexPolicy>,
+    /// Lock models (default: native).
     #[serde(default = "default_locks")]
     pub locks: Vec<LockModel>,
+    /// Worker counts; a 1-worker baseline is added when missing.
     pub workers: Vec<usize>,
+    /// Batch sizes, records (default: 1,000).
     #[serde(default = "default_batches")]
     pub batch_sizes: Vec<usize>,
+    /// Schedules (default: static).
     #[serde(default = "default_schedules")]
     pub schedules: Vec<Schedule>,
     /// Overhead presets (see `ingestlab ingest --help`).
     #[serde(default = "default_overheads")]
     pub overheads: Vec<Preset>,
+    /// The single writer's queue, in batches (default 4).
     #[serde(default = "default_queue_depth")]
     pub queue_depth: usize,
-    /// Knobs that override every preset's value when set.
+    /// Knobs that override every preset's value when set: these and the
+    /// next five are [`crate::run::OverheadKnobs`], field for field (a
+    /// flattened struct cannot coexist with `deny_unknown_fields`).
     #[serde(default)]
     pub pool_startup_ms: Option<f64>,
+    /// See [`crate::run::OverheadKnobs::worker_startup_ms`].
     #[serde(default)]
     pub worker_startup_ms: Option<f64>,
+    /// See [`crate::run::OverheadKnobs::dispatch_ms`].
     #[serde(default)]
     pub dispatch_ms: Option<f64>,
+    /// See [`crate::run::OverheadKnobs::dispatch_us_per_kb`].
     #[serde(default)]
     pub dispatch_us_per_kb: Option<f64>,
+    /// See [`crate::run::OverheadKnobs::shutdown_ms`].
     #[serde(default)]
     pub shutdown_ms: Option<f64>,
+    /// See [`crate::run::OverheadKnobs::pay`].
     #[serde(default)]
     pub pay: Option<PayMode>,
+    /// See [`crate::run::OverheadKnobs::ipc_copy`].
     #[serde(default)]
     pub ipc_copy: bool,
     /// Extra per-record processing (ms, spinning a core), for every

@@ -35,7 +35,9 @@ pub const DEFAULT_SHUFFLE_SEED: u64 = 1;
 /// `max_rounds` / `time_budget_s` ends it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Repetitions {
+    /// This many rounds.
     Fixed(usize),
+    /// Rounds until the precision is reached (or a limit ends them).
     Auto,
 }
 

@@ -24,10 +24,12 @@ pub use crate::analysis::compare::{Comparison, compare_reports as compare};
 
 /// Record sizes (KB) of a sample of the generator's output for `d`, so the
 /// simulated parse cost follows the same size distribution.
+/// Record sizes in KB to draw from when simulating data `d`: the first
+/// (at most) 2,000 records the generator makes for it.
 pub fn size_sample(d: &DataKey) -> Vec<f64> {
     let mut g = Generator::new(GenOptions {
         records: d.records.min(2000),
-        ..d.gen_options()
+        ..*d
     });
     std::iter::from_fn(|| g.next_record())
         .map(|r| r.xml.len() as f64 / 1024.0)
@@ -35,19 +37,26 @@ pub fn size_sample(d: &DataKey) -> Vec<f64> {
 }
 
 /// Where simulated results of a scenario go: beside the measured ones.
+/// The folder a simulation of `s` writes to (beside its measured one).
 pub fn sim_output_dir(s: &Scenario) -> PathBuf {
     store::sim_output_dir(&store::output_dir(&s.name, s.output.as_deref()))
 }
 
 /// Totals of a simulated sweep, for the benchmark.
+/// What a simulation of a scenario cost, for the events/s line.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SimStats {
+    /// Simulated runs.
     pub runs: usize,
+    /// Events processed over all of them.
     pub events: u64,
+    /// Real seconds the simulation took.
     pub seconds: f64,
 }
 
 /// Simulates every configuration of `s` on `cores` cores.
+/// Simulates every configuration of `s` on `cores` cores with `model`,
+/// as many times as the scenario repeats, into a report marked simulated.
 pub fn simulate_scenario(
     s: &Scenario,
     model: &CostModel,
@@ -116,10 +125,14 @@ pub fn simulate_scenario(
 }
 
 /// The most batches one simulated run plans (each held in memory).
+/// Batches per run beyond which the simulator refuses (its plan is held in
+/// memory).
 pub const MAX_SIM_BATCHES: u64 = 10_000_000;
 
 /// Writes the timelines of a simulated report into `dir` (the caller draws
 /// the figures and writes the exports).
+/// Writes a simulated timeline for every multi-worker configuration of
+/// `report` into `dir/timelines`, as a measured sweep has.
 pub fn write_timelines(report: &Report, model: &CostModel, cores: usize, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir.join("timelines"))
         .with_context(|| format!("cannot create '{}'", dir.display()))?;

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 /// factor drawn from the measured spread.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ParseCost {
+    /// Seconds per record whatever its size.
     pub base_s: f64,
+    /// Seconds per KB of the record.
     pub per_kb_s: f64,
     /// Quantiles (0, 5, …, 100 %) of measured / fitted time per record.
     pub noise: Vec<f64>,
@@ -18,10 +20,13 @@ pub struct ParseCost {
 /// Write cost of one batch on one engine and insert method.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WriteCost {
+    /// The engine.
     pub engine: Engine,
+    /// The insert method.
     pub method: InsertMethod,
     /// Begin + commit and per-batch setup (the intercept).
     pub per_batch_s: f64,
+    /// Seconds per row written (the slope).
     pub per_row_s: f64,
     /// How much longer a write takes while a second writer writes at the
     /// same time (1 = no interference, 2 = fully serialised).
@@ -39,17 +44,27 @@ pub struct WriteCost {
     pub per_connection_s: f64,
 }
 
+/// This machine's costs, as `calibrate` measured them: what the simulator
+/// charges for each step of a run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CostModel {
+    /// The CPU it was measured on.
     pub cpu_model: String,
+    /// That machine's cores.
     pub cores: usize,
+    /// When (RFC 3339).
     pub date: String,
+    /// The ingestlab that measured it.
     pub ingestlab_version: String,
+    /// Parsing one record.
     pub parse: ParseCost,
+    /// Writing, per engine and insert method.
     pub writes: Vec<WriteCost>,
 }
 
 impl CostModel {
+    /// The write cost of `engine` and `method`, or an error saying to
+    /// calibrate.
     pub fn write(&self, engine: Engine, method: InsertMethod) -> Result<&WriteCost> {
         self.writes
             .iter()
@@ -147,6 +162,7 @@ impl CostModel {
         Ok(())
     }
 
+    /// Writes the model to `path` as JSON.
     pub fn save(&self, path: &Path) -> Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)

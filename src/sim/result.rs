@@ -6,7 +6,9 @@ use crate::run::result::{PhaseTimes, RunResult, Verification, WorkerStats};
 /// The data a simulated run ingests: a record count and record sizes to
 /// draw from (a sample of the generator's output).
 pub struct SimData<'a> {
+    /// Records to simulate.
     pub records: u64,
+    /// Record sizes in KB, drawn from at random.
     pub sizes_kb: &'a [f64],
     /// Fraction of records that end up quarantined (malformed + duplicates).
     pub bad_fraction: f64,

@@ -24,9 +24,13 @@ use plotters::prelude::*;
 /// One point with its interval (`lo == hi == y` and no level: none).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Pt {
+    /// Position on the x axis.
     pub x: f64,
+    /// The value.
     pub y: f64,
+    /// The interval's lower end (`y` without one).
     pub lo: f64,
+    /// The interval's upper end (`y` without one).
     pub hi: f64,
     /// The interval's level (0.95...), None without an interval.
     pub level: Option<f64>,
@@ -56,21 +60,31 @@ impl Pt {
     }
 }
 
+/// One series of a line chart.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Line {
+    /// Its legend entry.
     pub label: String,
+    /// Its points, in x order.
     pub points: Vec<Pt>,
+    /// Drawn dashed (a fit or a derived series), else solid with markers.
     pub dashed: bool,
     /// Palette and marker index; lines that belong together share it.
     pub style: usize,
 }
 
+/// Lines with markers and interval whiskers on linear or log x.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LineChart {
+    /// The chart's title.
     pub title: String,
+    /// The x axis's label, with its unit.
     pub x_label: String,
+    /// The y axis's label, with its unit.
     pub y_label: String,
+    /// A log-scaled x axis (batch sizes, record counts).
     pub log_x: bool,
+    /// The series.
     pub lines: Vec<Line>,
     /// A black dashed reference (ideal speedup), drawn under the data.
     pub reference: Option<Line>,
@@ -80,32 +94,47 @@ pub struct LineChart {
     pub note: Option<String>,
 }
 
+/// Horizontal bars, one per configuration, split into coloured segments
+/// (where the time goes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StackedBars {
+    /// The chart's title.
     pub title: String,
+    /// The value axis's label, with its unit.
     pub y_label: String,
+    /// (bar label, one value per segment).
     pub bars: Vec<(String, Vec<f64>)>,
+    /// (segment name, colour), in stacking order.
     pub segments: Vec<(String, RGBColor)>,
 }
 
+/// A timeline: one row per thread, its spans coloured by phase.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gantt {
+    /// The chart's title.
     pub title: String,
     /// Row labels, top to bottom.
     pub rows: Vec<String>,
     /// (row, start s, end s, segment index)
     pub spans: Vec<(usize, f64, f64, usize)>,
+    /// (segment name, colour), indexed by the spans.
     pub segments: Vec<(String, RGBColor)>,
 }
 
+/// A value per (row, column) cell, coloured and written in the cell.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Heatmap {
+    /// The chart's title.
     pub title: String,
+    /// The columns' label.
     pub x_label: String,
+    /// The rows' label.
     pub y_label: String,
     /// What the cells hold, with its unit.
     pub value_label: String,
+    /// The columns, left to right.
     pub x_ticks: Vec<String>,
+    /// The rows, top to bottom.
     pub y_ticks: Vec<String>,
     /// values[y][x]; None where the configuration is missing.
     pub values: Vec<Vec<Option<f64>>>,
@@ -113,6 +142,7 @@ pub struct Heatmap {
 
 /// A chart that can be drawn on any backend.
 pub trait Draw {
+    /// Draws the chart on `root` at geometry `g`.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, g: &Geometry) -> Result<()>;
     /// The height in points the chart needs to stay legible (bands of
     /// bars need room for their labels); 0 for any height.
