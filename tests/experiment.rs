@@ -100,7 +100,12 @@ fn run_writes_exports_and_figures_and_plot_redraws_them() {
         .arg(&out)
         .assert()
         .success()
-        .stdout(predicate::str::contains("figure Speedup vs workers"));
+        // The console lists the files written, not a PNG it did not write.
+        .stdout(
+            predicate::str::contains("figure Speedup vs workers")
+                .and(predicate::str::contains("speedup.pdf"))
+                .and(predicate::str::contains(".png").not()),
+        );
     for name in FIGURES {
         check_pdf(&out.join("plots").join(format!("{name}.pdf")), 8.5);
         assert!(out.join("plots").join(format!("{name}.csv")).exists());

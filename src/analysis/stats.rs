@@ -25,7 +25,6 @@ use crate::choice::choice;
 /// The level every interval aims for.
 pub const TARGET_LEVEL: f64 = 0.95;
 
-
 choice! {
     /// How an interval was made.
     pub enum Method: "interval method" {

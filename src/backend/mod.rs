@@ -442,6 +442,33 @@ macro_rules! app_record_from_row {
 }
 pub(crate) use app_record_from_row;
 
+/// The read-back of an embedded engine, whose connection (rusqlite's or
+/// duckdb's: the same API, no shared trait) is `$conn`, with `$date`
+/// turning a date column into `YYYY-MM-DD` text. One body for both, so the
+/// independent account cannot drift apart between them.
+macro_rules! read_back_embedded {
+    ($conn:expr, $date:expr) => {{
+        let (rows, distinct): (i64, i64) =
+            $conn.query_row(crate::backend::COUNT_ROWS, [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        let mut rb = crate::backend::ReadBack::counted(rows, distinct);
+        let mut stmt = $conn.prepare(&crate::backend::select_rows($date))?;
+        let mut it = stmt.query([])?;
+        while let Some(r) = it.next()? {
+            rb.add_row(&crate::backend::app_record_from_row!(r));
+        }
+        let mut stmt = $conn.prepare(crate::backend::SELECT_ERRORS)?;
+        let mut it = stmt.query([])?;
+        while let Some(r) = it.next()? {
+            let (app_id, reason): (Option<String>, String) = (r.get(1)?, r.get(2)?);
+            rb.add_error(r.get(0)?, app_id.as_deref(), &reason);
+        }
+        Ok(rb)
+    }};
+}
+pub(crate) use read_back_embedded;
+
 /// The `app_base` columns in insert order. Both engines' read-back selects
 /// them by name, in this order, for [`app_record_from_row`].
 pub const APP_BASE_COLUMNS: [&str; 13] = crate::data::record::APP_BASE_COLUMNS;

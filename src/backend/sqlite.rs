@@ -351,21 +351,6 @@ impl Connection for SqliteConn {
     }
 
     fn read_back(&mut self) -> Result<ReadBack> {
-        let (rows, distinct): (i64, i64) = self
-            .conn
-            .query_row(super::COUNT_ROWS, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let mut rb = ReadBack::counted(rows, distinct);
-        let mut stmt = self.conn.prepare(&super::select_rows(|c| c.to_string()))?;
-        let mut it = stmt.query([])?;
-        while let Some(r) = it.next()? {
-            rb.add_row(&super::app_record_from_row!(r));
-        }
-        let mut stmt = self.conn.prepare(super::SELECT_ERRORS)?;
-        let mut it = stmt.query([])?;
-        while let Some(r) = it.next()? {
-            let (app_id, reason): (Option<String>, String) = (r.get(1)?, r.get(2)?);
-            rb.add_error(r.get(0)?, app_id.as_deref(), &reason);
-        }
-        Ok(rb)
+        super::read_back_embedded!(self.conn, |c| c.to_string())
     }
 }

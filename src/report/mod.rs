@@ -247,7 +247,9 @@ mod tests {
         r.summaries[1].wall_s.as_mut().unwrap().median = 0.013;
         let w = short_runs(&r.summaries, false).unwrap();
         assert!(
-            w.starts_with("1 of 2 configuration(s) have median runs under 100 ms (the shortest 13 ms)"),
+            w.starts_with(
+                "1 of 2 configuration(s) have median runs under 100 ms (the shortest 13 ms)"
+            ),
             "{w}"
         );
         // A simulation's virtual runs have no start-up noise to warn of.
