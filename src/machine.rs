@@ -35,7 +35,8 @@ pub struct Snapshot {
     idle: u64,
     iowait: u64,
     steal: u64,
-    /// CPU seconds used by this process, every thread.
+    /// CPU seconds used by this process (every thread) and by the
+    /// processes it started (a PostgreSQL server and its backends).
     own_cpu_s: f64,
 }
 
@@ -69,13 +70,57 @@ fn parse_cpu_line(stat: &str) -> Option<(u64, u64, u64, u64)> {
     Some((busy, get(3), get(4), get(7)))
 }
 
-/// CPU seconds this process used so far (user + system, all threads).
+/// CPU seconds this process and its descendants used so far (user +
+/// system, all threads). The descendants count as ours: a PostgreSQL
+/// run's work is done by the server's backends, which would otherwise be
+/// "other processes" and flag every such run as taken on a busy machine.
 fn own_cpu_s() -> f64 {
-    // SAFETY: getrusage writes one struct through a valid pointer.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
-    tv(ru.ru_utime) + tv(ru.ru_stime)
+    let usage = |who| {
+        // SAFETY: getrusage writes one struct through a valid pointer.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(who, &mut ru) };
+        tv(ru.ru_utime) + tv(ru.ru_stime)
+    };
+    // Children already reaped are in RUSAGE_CHILDREN; live ones (and what
+    // they reaped of their own children) are read from /proc.
+    usage(libc::RUSAGE_SELF) + usage(libc::RUSAGE_CHILDREN) + live_descendants_cpu_s()
+}
+
+/// (pid, ppid, CPU ticks of the process and of the children it reaped)
+/// from a `/proc/<pid>/stat` line; the command name may hold spaces and
+/// parentheses, so the fields are counted from the last `)`.
+fn parse_proc_stat(line: &str) -> Option<(u32, u32, u64)> {
+    let pid = line.split_whitespace().next()?.parse().ok()?;
+    let rest: Vec<&str> = line[line.rfind(')')? + 1..].split_whitespace().collect();
+    // rest[0] is field 3 (state); ppid is field 4, utime..cstime 14..17.
+    let field = |n: usize| rest.get(n - 3).and_then(|v| v.parse::<u64>().ok());
+    let ticks = field(14)? + field(15)? + field(16)? + field(17)?;
+    Some((pid, u32::try_from(field(4)?).ok()?, ticks))
+}
+
+/// CPU seconds of the live processes descended from this one.
+fn live_descendants_cpu_s() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    let procs: Vec<(u32, u32, u64)> = dir
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter_map(|l| parse_proc_stat(&l))
+        .collect();
+    let mut ours = vec![std::process::id()];
+    let mut ticks = 0;
+    let mut i = 0;
+    while i < ours.len() {
+        let parent = ours[i];
+        for p in procs.iter().filter(|p| p.1 == parent) {
+            ours.push(p.0);
+            ticks += p.2;
+        }
+        i += 1;
+    }
+    ticks as f64 / TICKS_PER_S
 }
 
 /// The machine during one run (over the window described above).
@@ -217,6 +262,43 @@ pub fn mem_available() -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn proc_stat_lines_parse_past_a_command_name_with_spaces() {
+        let line = "4242 (postgres: ingestlab (x) COPY) S 4200 4200 0 0 -1 4194560 10 0 0 0 150 25 7 3 20 0 1 0 100 0 0";
+        assert_eq!(
+            super::parse_proc_stat(line),
+            Some((4242, 4200, 150 + 25 + 7 + 3))
+        );
+        assert_eq!(super::parse_proc_stat("12 (sh) S"), None);
+    }
+
+    /// A child that burns CPU is counted as ours: without it, a PostgreSQL
+    /// run (whose backends do the work) reads as a busy machine.
+    #[test]
+    fn the_cpu_of_a_live_child_counts_as_ours() {
+        let before = super::own_cpu_s();
+        let mut child = std::process::Command::new("sh")
+            .args([
+                "-c",
+                "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; sleep 5",
+            ])
+            .spawn()
+            .unwrap();
+        // Wait until the loop is done (the child then sleeps, alive).
+        let t = std::time::Instant::now();
+        let mut seen = 0.0;
+        while t.elapsed() < std::time::Duration::from_secs(20) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            seen = super::own_cpu_s() - before;
+            if seen >= 0.2 {
+                break;
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(seen >= 0.2, "a busy child added only {seen} s");
+    }
+
     use super::*;
 
     #[test]
