@@ -30,6 +30,28 @@ fn postgres_db(_: &BackendOptions) -> Result<Box<dyn Database>> {
     )
 }
 
+/// True when this build has the PostgreSQL engine and the server binaries
+/// are installed (the bench measures PostgreSQL only then).
+pub fn postgres_available() -> bool {
+    #[cfg(feature = "postgres")]
+    return super::postgres::server::find_bin(None).is_ok();
+    #[cfg(not(feature = "postgres"))]
+    false
+}
+
+/// Seconds of the PostgreSQL server's own `COPY app_base FROM` the CSV
+/// file `csv` (read by the server itself) into fresh tables made as for a
+/// run, with `opts`' server settings; making the tables is not timed.
+pub fn postgres_server_copy_s(opts: &BackendOptions, csv: &Path) -> Result<f64> {
+    #[cfg(feature = "postgres")]
+    return super::postgres::server_copy_s(opts, csv);
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = csv;
+        postgres_db(opts).map(|_| 0.0)
+    }
+}
+
 /// Stops the PostgreSQL server this process started, if any.
 pub fn stop_servers() {
     #[cfg(feature = "postgres")]

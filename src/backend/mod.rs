@@ -16,7 +16,10 @@ use crate::choice::choice;
 use crate::data::{AppRecord, Checksum, Quarantined};
 use anyhow::Result;
 
-pub use engines::{MAX_ENGINE_THREADS_PER_CORE, create, stop_servers, validate};
+pub use engines::{
+    MAX_ENGINE_THREADS_PER_CORE, create, postgres_available, postgres_server_copy_s, stop_servers,
+    validate,
+};
 pub use files::{Overwrite, prepare_db_path, remove_db_files};
 
 choice! {

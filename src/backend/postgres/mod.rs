@@ -49,6 +49,24 @@ pub fn shutdown() {
     *SERVER.lock() = None;
 }
 
+/// Seconds of the server's own `COPY app_base FROM` the CSV file `csv`
+/// (the server reads it: the loader a DBA would use), into fresh tables
+/// made as for a run; the tables and their checkpoint are not timed.
+pub fn server_copy_s(opts: &super::BackendOptions, csv: &std::path::Path) -> Result<f64> {
+    let db = PgDb::create(opts)?;
+    let mut c = db
+        .config
+        .connect(postgres::NoTls)
+        .context("connecting to the PostgreSQL server")?;
+    let path = csv.display().to_string().replace('\'', "''");
+    let t = std::time::Instant::now();
+    c.batch_execute(&format!(
+        "COPY app_base FROM '{path}' (FORMAT csv, HEADER, NULL '\\N')"
+    ))
+    .with_context(|| format!("COPY app_base FROM '{path}' (server side)"))?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
 /// One run's database: fresh tables on the server.
 pub struct PgDb {
     config: postgres::Config,
