@@ -153,18 +153,21 @@ pub(super) fn loaders(d: &Data, plan: &BenchPlan) -> Result<Table> {
                 format!("{:.2}", rate / loader),
             ]);
         }
-        if engine == Engine::Postgres {
-            t.notes.push(format!(
-                "PostgreSQL end to end with 2 workers (COPY csv over the client connection, native: one per worker): {:.2}× the server's own COPY of a CSV file of the same rows into the same logged table with the same settings (target ≥ 0.8). The server reads rows someone already parsed from its own disk; ingestlab parses the XML and sends each batch over a socket, on the same 2 cores as the server.",
-                best2 / loader
-            ));
-        }
-        if engine == Engine::Duckdb {
-            t.notes.push(format!(
-                "DuckDB end to end with 2 workers: {:.2}× its own CSV load of the same rows (target ≥ 1.0). COPY reads rows someone already parsed, in a CSV a third the XML's size, with DuckDB's own threads; from the XML, 2 cores allow at most 2 / (parse + insert) records/s (the pipeline section's CPU bound).",
-                best2 / loader
-            ));
-        }
+        t.notes.extend(note(engine, best2 / loader));
     }
     Ok(t)
+}
+
+/// The sentence under the table on how far `engine` is from its own
+/// loader at 2 workers (`ratio`), and why.
+fn note(engine: Engine, ratio: f64) -> Option<String> {
+    match engine {
+        Engine::Postgres => Some(format!(
+            "PostgreSQL end to end with 2 workers (COPY csv over the client connection, native: one per worker): {ratio:.2}× the server's own COPY of a CSV file of the same rows into the same logged table with the same settings (target ≥ 0.8). The server reads rows someone already parsed from its own disk; ingestlab parses the XML and sends each batch over a socket, on the same 2 cores as the server."
+        )),
+        Engine::Duckdb => Some(format!(
+            "DuckDB end to end with 2 workers: {ratio:.2}× its own CSV load of the same rows (target ≥ 1.0). COPY reads rows someone already parsed, in a CSV a third the XML's size, with DuckDB's own threads; from the XML, 2 cores allow at most 2 / (parse + insert) records/s (the pipeline section's CPU bound)."
+        )),
+        Engine::Sqlite => None,
+    }
 }
