@@ -3,11 +3,10 @@
 //! between what the formula claimed and what happened is visible.
 
 use super::draw::{Line, LineChart, Pt};
-use super::speedup::{groups, readable, shown_note};
-use super::{Prepared, interval_note, labels};
+use super::speedup::{Curves, curves, shown_note};
+use super::{Prepared, interval_note};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
-use crate::scenario::facets::Dim;
 
 fn lines_of(
     base: &ConfigSummary,
@@ -62,27 +61,17 @@ fn lines_of(
 
 /// The chart and its caption from `r`, or why it cannot be drawn.
 pub fn prepare(r: &Report) -> Prepared<LineChart> {
-    let (groups, total) = readable(groups(r));
-    if groups.is_empty() {
-        return Err(
-            "no configuration with more than one worker and a measured 1-worker baseline".into(),
-        );
-    }
-    let firsts: Vec<&ConfigSummary> = groups.iter().map(|(_, v)| v[0]).collect();
-    let names = labels(&firsts, Dim::Workers);
+    let Curves {
+        groups,
+        total,
+        names,
+        max_w,
+        intervals,
+    } = curves(r)?;
     let mut lines = Vec::new();
     for (i, ((base, members), label)) in groups.iter().zip(names).enumerate() {
         lines.extend(lines_of(base, members, label, i));
     }
-    let max_w = groups
-        .iter()
-        .flat_map(|(_, v)| v.iter().map(|s| s.workers()))
-        .max()
-        .unwrap_or(1);
-    let intervals: Vec<_> = groups
-        .iter()
-        .flat_map(|(_, v)| v.iter().filter_map(|s| s.speedup_ci))
-        .collect();
     Ok((
         LineChart {
             title: format!("Efficiency vs workers ({})", r.scenario.name),

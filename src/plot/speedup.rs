@@ -88,8 +88,24 @@ fn fit_line(r: &Report, members: &[&ConfigSummary], style: usize) -> Option<Line
     })
 }
 
-/// The chart and its caption from `r`, or why it cannot be drawn.
-pub fn prepare(r: &Report) -> Prepared<LineChart> {
+/// What the speedup and efficiency charts draw, the same for both: the
+/// readable groups (baseline, members), how many there were in all, each
+/// group's label, the largest worker count and every speedup interval.
+pub(crate) struct Curves<'a> {
+    /// The groups drawn.
+    pub groups: Vec<(&'a ConfigSummary, Vec<&'a ConfigSummary>)>,
+    /// Groups in the report, drawn or not.
+    pub total: usize,
+    /// Each drawn group's legend label.
+    pub names: Vec<String>,
+    /// The largest worker count drawn.
+    pub max_w: usize,
+    /// Every drawn point's speedup interval.
+    pub intervals: Vec<crate::analysis::Interval>,
+}
+
+/// The [`Curves`] of `r`, or why there are none.
+pub(crate) fn curves(r: &Report) -> Result<Curves<'_>, String> {
     let (groups, total) = readable(groups(r));
     if groups.is_empty() {
         return Err(
@@ -98,20 +114,38 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
     }
     let firsts: Vec<&ConfigSummary> = groups.iter().map(|(_, v)| v[0]).collect();
     let names = labels(&firsts, Dim::Workers);
-    let mut lines = Vec::new();
-    for (i, ((_, members), label)) in groups.iter().zip(names).enumerate() {
-        lines.extend(fit_line(r, members, i));
-        lines.push(speedup_line(members, label, i));
-    }
     let max_w = groups
         .iter()
         .flat_map(|(_, v)| v.iter().map(|s| s.workers()))
         .max()
         .unwrap_or(1);
-    let intervals: Vec<_> = groups
+    let intervals = groups
         .iter()
         .flat_map(|(_, v)| v.iter().filter_map(|s| s.speedup_ci))
         .collect();
+    Ok(Curves {
+        groups,
+        total,
+        names,
+        max_w,
+        intervals,
+    })
+}
+
+/// The chart and its caption from `r`, or why it cannot be drawn.
+pub fn prepare(r: &Report) -> Prepared<LineChart> {
+    let Curves {
+        groups,
+        total,
+        names,
+        max_w,
+        intervals,
+    } = curves(r)?;
+    let mut lines = Vec::new();
+    for (i, ((_, members), label)) in groups.iter().zip(names).enumerate() {
+        lines.extend(fit_line(r, members, i));
+        lines.push(speedup_line(members, label, i));
+    }
     let mut note = interval_note("the speedup", &intervals);
     if lines.iter().any(|l| l.dashed) {
         note = format!("dashed in a curve's colour:\nits USL fit\n{note}");
