@@ -26,7 +26,7 @@ fn postgres_db(opts: &BackendOptions) -> Result<Box<dyn Database>> {
 #[cfg(not(feature = "postgres"))]
 fn postgres_db(_: &BackendOptions) -> Result<Box<dyn Database>> {
     crate::refused::refuse!(
-        "this ingestlab was built without the PostgreSQL engine: build it with `cargo build --release --features postgres` (and install the server binaries)"
+        "this ingestlab was built without the PostgreSQL engine (`--no-default-features`): build it with the default features, `cargo build --release` (and install the server binaries to run it)"
     )
 }
 
