@@ -237,9 +237,19 @@ impl PgConn {
     }
 }
 
-/// One CSV line: text quoted (so an empty string is not NULL), NULL empty.
-fn csv_row(out: &mut Vec<u8>, r: &AppRecord) {
-    let text = |out: &mut Vec<u8>, s: &str| {
+/// How one COPY format writes a line: the separator, the NULL marker and
+/// the escaping of a text value.
+struct Dialect {
+    sep: u8,
+    null: &'static [u8],
+    text: fn(&mut Vec<u8>, &str),
+}
+
+/// CSV: text quoted (so an empty string is not NULL), NULL empty.
+const CSV: Dialect = Dialect {
+    sep: b',',
+    null: b"",
+    text: |out, s| {
         out.push(b'"');
         for b in s.bytes() {
             if b == b'"' {
@@ -248,44 +258,15 @@ fn csv_row(out: &mut Vec<u8>, r: &AppRecord) {
             out.push(b);
         }
         out.push(b'"');
-    };
-    let opt = |out: &mut Vec<u8>, s: &Option<String>| {
-        if let Some(s) = s {
-            text(out, s);
-        }
-    };
-    for (i, f) in [
-        &r.app_id,
-        &r.pub_number,
-        &r.kind,
-        &r.pub_date,
-        &r.filing_date,
-    ]
-    .iter()
-    .enumerate()
-    {
-        if i > 0 {
-            out.push(b',');
-        }
-        text(out, f);
-    }
-    out.push(b',');
-    opt(out, &r.appl_type);
-    out.push(b',');
-    text(out, &r.title);
-    out.push(b',');
-    opt(out, &r.cpc_main);
-    out.push(b',');
-    opt(out, &r.applicant);
-    let _ = write!(out, ",{},{},", r.inventor_count, r.claim_count);
-    text(out, &r.abstract_text);
-    let _ = writeln!(out, ",{}", r.xml_bytes);
-}
+    },
+};
 
-/// One line of COPY's text format: tab-separated, `\N` for NULL, and
-/// backslash, tab, newline and carriage return escaped.
-fn text_row(out: &mut Vec<u8>, r: &AppRecord) {
-    let text = |out: &mut Vec<u8>, s: &str| {
+/// COPY's text format: tab-separated, `\N` for NULL, and backslash, tab,
+/// newline and carriage return escaped.
+const TEXT: Dialect = Dialect {
+    sep: b'\t',
+    null: b"\\N",
+    text: |out, s| {
         for b in s.bytes() {
             match b {
                 b'\\' => out.extend_from_slice(b"\\\\"),
@@ -295,31 +276,63 @@ fn text_row(out: &mut Vec<u8>, r: &AppRecord) {
                 _ => out.push(b),
             }
         }
-    };
-    let opt = |out: &mut Vec<u8>, s: &Option<String>| match s {
-        Some(s) => text(out, s),
-        None => out.extend_from_slice(b"\\N"),
-    };
-    for f in [
-        &r.app_id,
-        &r.pub_number,
-        &r.kind,
-        &r.pub_date,
-        &r.filing_date,
-    ] {
-        text(out, f);
-        out.push(b'\t');
+    },
+};
+
+/// One value of a COPY line.
+enum Cell<'a> {
+    Text(&'a str),
+    Null,
+    Int(i64),
+}
+
+impl<'a> Cell<'a> {
+    fn opt(s: &'a Option<String>) -> Self {
+        s.as_deref().map_or(Cell::Null, Cell::Text)
     }
-    opt(out, &r.appl_type);
-    out.push(b'\t');
-    text(out, &r.title);
-    out.push(b'\t');
-    opt(out, &r.cpc_main);
-    out.push(b'\t');
-    opt(out, &r.applicant);
-    let _ = write!(out, "\t{}\t{}\t", r.inventor_count, r.claim_count);
-    text(out, &r.abstract_text);
-    let _ = writeln!(out, "\t{}", r.xml_bytes);
+}
+
+/// One line of COPY input in `d`: the 13 `app_base` columns in insert
+/// order (one definition of that order for both formats).
+fn copy_row(out: &mut Vec<u8>, r: &AppRecord, d: &Dialect) {
+    let cells = [
+        Cell::Text(&r.app_id),
+        Cell::Text(&r.pub_number),
+        Cell::Text(&r.kind),
+        Cell::Text(&r.pub_date),
+        Cell::Text(&r.filing_date),
+        Cell::opt(&r.appl_type),
+        Cell::Text(&r.title),
+        Cell::opt(&r.cpc_main),
+        Cell::opt(&r.applicant),
+        Cell::Int(r.inventor_count),
+        Cell::Int(r.claim_count),
+        Cell::Text(&r.abstract_text),
+        Cell::Int(r.xml_bytes),
+    ];
+    for (i, c) in cells.into_iter().enumerate() {
+        if i > 0 {
+            out.push(d.sep);
+        }
+        match c {
+            Cell::Text(s) => (d.text)(out, s),
+            Cell::Null => out.extend_from_slice(d.null),
+            Cell::Int(v) => {
+                let _ = write!(out, "{v}");
+            }
+        }
+    }
+    out.push(b'\n');
+}
+
+/// One CSV line (see [`CSV`]).
+fn csv_row(out: &mut Vec<u8>, r: &AppRecord) {
+    copy_row(out, r, &CSV);
+}
+
+/// One line of COPY's text format (see [`TEXT`]).
+fn text_row(out: &mut Vec<u8>, r: &AppRecord) {
+    copy_row(out, r, &TEXT);
 }
 
 impl Connection for PgConn {
