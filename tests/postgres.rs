@@ -149,3 +149,200 @@ fn a_killed_ingestlab_leaves_no_server_and_the_next_start_removes_its_cluster() 
         ));
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
 }
+
+/// A server the user runs (started here by the test, not by the binary),
+/// holding tables and schemas of the user's own.
+fn users_server() -> (ingestlab::backend::postgres::server::Server, String) {
+    let server = ingestlab::backend::postgres::server::Server::start(&Default::default()).unwrap();
+    let url = format!(
+        "host={} port=5432 user=ingestlab password=s3cretpw dbname=postgres",
+        server.socket_dir().display()
+    );
+    let mut c = server.config("postgres").connect(postgres::NoTls).unwrap();
+    c.batch_execute(
+        "CREATE TABLE public.app_base (app_id text); INSERT INTO public.app_base VALUES ('mine');
+         CREATE SCHEMA theirs; CREATE TABLE theirs.app_base (app_id text); INSERT INTO theirs.app_base VALUES ('theirs');
+         CREATE SCHEMA lab_taken; CREATE TABLE lab_taken.app_errors (note text); INSERT INTO lab_taken.app_errors VALUES ('keep');",
+    )
+    .unwrap();
+    (server, url)
+}
+
+/// Every file under `dir`, read as text where it is text.
+fn all_text(dir: &Path) -> String {
+    let mut out = String::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out += &all_text(&e.path());
+        } else {
+            out += &String::from_utf8_lossy(&std::fs::read(e.path()).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn a_users_server_is_touched_only_inside_ingestlabs_own_schema() {
+    if !postgres_here() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let (server, url) = users_server();
+    let (input, stats) = common::gen_file(dir.path(), "in.xml", 400, 0.05, 0.05);
+    let ingest = |schema: &str| {
+        let out = bin()
+            .env("TMPDIR", &tmp)
+            .args(["ingest", "--backend", "postgres", "--workers", "2"])
+            .args([
+                "--copy-format",
+                "binary",
+                "--pg-url",
+                &url,
+                "--pg-schema",
+                schema,
+            ])
+            .arg("--input")
+            .arg(&input)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!text.contains("s3cretpw"), "the password was shown: {text}");
+        (out.status.code(), text)
+    };
+    for _ in 0..2 {
+        // Twice: the second run finds the schema it made and replaces only
+        // its own tables.
+        let (code, text) = ingest("ingestlab");
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("password=***"), "{text}");
+        assert!(
+            text.contains("the user's server: shared_buffers="),
+            "{text}"
+        );
+    }
+    let (code, text) = ingest("lab_taken");
+    assert_eq!(code, Some(2), "a schema ingestlab did not create: {text}");
+    assert!(
+        text.contains("'lab_taken' exists and ingestlab did not create it"),
+        "{text}"
+    );
+
+    let mut c = server.config("postgres").connect(postgres::NoTls).unwrap();
+    let one =
+        |c: &mut postgres::Client, sql: &str| -> i64 { c.query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(one(&mut c, "SELECT count(*) FROM public.app_base"), 1);
+    assert_eq!(one(&mut c, "SELECT count(*) FROM theirs.app_base"), 1);
+    assert_eq!(one(&mut c, "SELECT count(*) FROM lab_taken.app_errors"), 1);
+    assert_eq!(
+        one(
+            &mut c,
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'lab_taken'"
+        ),
+        1,
+        "nothing was created in the refused schema"
+    );
+    // `ingest` keeps its tables for the user to look at.
+    assert_eq!(
+        one(&mut c, "SELECT count(*) FROM ingestlab.app_base") as u64,
+        stats.records - stats.malformed - stats.duplicates
+    );
+
+    // A sweep on the user's server: no password in anything it writes.
+    let s = common::scenario_file(
+        dir.path(),
+        "users",
+        &format!(
+            "repetitions = 1\n[data]\nrecords = [300]\n[sweep]\nengines = [\"postgres\"]\nworkers = [1, 2]\nbatch_sizes = [100]\n[postgres]\nurl = \"{url}\"\nschema = \"lab_sweep\"\n"
+        ),
+    );
+    bin()
+        .env("TMPDIR", &tmp)
+        .arg("run")
+        .arg(&s)
+        .assert()
+        .success();
+    let written = all_text(&dir.path().join("out"));
+    assert!(written.contains("password=***"));
+    assert!(!written.contains("s3cretpw"));
+    assert_eq!(one(&mut c, "SELECT count(*) FROM public.app_base"), 1);
+    assert_eq!(
+        servers_in(&tmp),
+        0,
+        "no server of ingestlab's own was started"
+    );
+
+    // Staging the raw records into the user's server, as the thesis does.
+    let staged = bin()
+        .env("TMPDIR", &tmp)
+        .args(["generate", "--records", "200", "--malformed-rate", "0.1"])
+        .args([
+            "--backend",
+            "postgres",
+            "--pg-url",
+            &url,
+            "--pg-schema",
+            "lab_stage",
+            "--out",
+        ])
+        .arg(dir.path().join("staged.xml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&staged.stdout);
+    assert!(
+        staged.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&staged.stderr)
+    );
+    assert!(
+        text.contains("into app_xml of schema lab_stage on the server at host="),
+        "{text}"
+    );
+    assert!(!text.contains("s3cretpw"), "{text}");
+    assert_eq!(one(&mut c, "SELECT count(*) FROM lab_stage.app_xml"), 200);
+    bin()
+        .args([
+            "generate",
+            "--records",
+            "5",
+            "--backend",
+            "postgres",
+            "--out",
+        ])
+        .arg(dir.path().join("nowhere.xml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("give it with --pg-url"));
+    assert!(
+        !dir.path().join("nowhere.xml").exists(),
+        "a refusal writes nothing"
+    );
+
+    // A server that cannot be reached: the error names it, password hidden.
+    let bad = url.replace("host=", "host=/nonexistent");
+    let out = bin()
+        .env("TMPDIR", &tmp)
+        .args([
+            "ingest",
+            "--backend",
+            "postgres",
+            "--pg-url",
+            &bad,
+            "--input",
+        ])
+        .arg(&input)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("connecting to the PostgreSQL server at host=/nonexistent"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cretpw"), "{err}");
+}

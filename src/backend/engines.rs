@@ -106,24 +106,6 @@ pub fn validate(opts: &BackendOptions) -> Vec<(&'static str, String)> {
         ));
     }
     p.extend(sqlite::check_pragmas(&s.pragmas));
-    let pg = &opts.postgres;
-    if !(16..=65_536).contains(&pg.shared_buffers_mb) {
-        p.push((
-            "postgres.shared_buffers_mb",
-            format!(
-                "must be from 16 to 65536 (MB), got {}",
-                pg.shared_buffers_mb
-            ),
-        ));
-    }
-    if !(32..=1_048_576).contains(&pg.max_wal_size_mb) {
-        p.push((
-            "postgres.max_wal_size_mb",
-            format!(
-                "must be from 32 to 1048576 (MB), got {}",
-                pg.max_wal_size_mb
-            ),
-        ));
-    }
+    p.extend(opts.postgres.problems());
     p
 }

@@ -8,6 +8,7 @@ pub mod duckdb;
 mod engines;
 pub mod fault;
 pub mod files;
+mod pg_settings;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
@@ -21,6 +22,7 @@ pub use engines::{
     validate,
 };
 pub use files::{Overwrite, prepare_db_path, remove_db_files};
+pub use pg_settings::{CopyFormat, DEFAULT_SCHEMA, PgUrl, PostgresSettings, WalLevel};
 
 choice! {
     /// Which engine stores the data.
@@ -39,72 +41,6 @@ impl Engine {
     /// The engines built into ingestlab, which need nothing installed: the
     /// ones benches and calibration measure by default.
     pub const EMBEDDED: [Engine; 2] = [Engine::Sqlite, Engine::Duckdb];
-}
-
-choice! {
-    /// The format of PostgreSQL's `COPY ... FROM STDIN`.
-    #[derive(Default)]
-    pub enum CopyFormat: "copy format" {
-        /// CSV, what a Python pipeline typically sends (csv module, pandas).
-        #[default]
-        Csv = "csv",
-        /// PostgreSQL's tab-separated text format.
-        Text = "text",
-    }
-}
-
-/// PostgreSQL's settings: the server's (fixed for the server's life, so a
-/// change restarts it) and the load's. Durable by default, as the thesis's
-/// server was: fsync, synchronous_commit and full_page_writes on.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PostgresSettings {
-    /// The folder of initdb and postgres (default: found on PATH, by
-    /// pg_config, or the newest /usr/lib/postgresql/*/bin).
-    pub bin: Option<std::path::PathBuf>,
-    /// shared_buffers, MB (PostgreSQL's default 128).
-    pub shared_buffers_mb: u32,
-    /// max_wal_size, MB (default 1024): how much WAL before a checkpoint.
-    pub max_wal_size_mb: u32,
-    /// synchronous_commit: off lets a commit return before its WAL is on
-    /// disk (faster, loses the last commits in a crash).
-    pub synchronous_commit: bool,
-    /// fsync: off is unsafe outside a lab (a crash can corrupt the cluster).
-    pub fsync: bool,
-    /// Unlogged tables: no WAL for the data at all (not crash-safe).
-    pub unlogged: bool,
-    /// The COPY format of `--method bulk`.
-    pub copy_format: CopyFormat,
-}
-
-impl Default for PostgresSettings {
-    fn default() -> Self {
-        PostgresSettings {
-            bin: None,
-            shared_buffers_mb: 128,
-            max_wal_size_mb: 1024,
-            synchronous_commit: true,
-            fsync: true,
-            unlogged: false,
-            copy_format: CopyFormat::Csv,
-        }
-    }
-}
-
-impl PostgresSettings {
-    /// The server's `-c` options (full_page_writes stays on, as fsync).
-    pub fn server_options(&self) -> Vec<(&'static str, String)> {
-        let on = |b: bool| if b { "on" } else { "off" }.to_string();
-        vec![
-            ("listen_addresses", String::new()),
-            ("shared_buffers", format!("{}MB", self.shared_buffers_mb)),
-            ("max_wal_size", format!("{}MB", self.max_wal_size_mb)),
-            ("synchronous_commit", on(self.synchronous_commit)),
-            ("fsync", on(self.fsync)),
-            ("full_page_writes", on(self.fsync)),
-            ("max_connections", "200".into()),
-        ]
-    }
 }
 
 choice! {
@@ -282,18 +218,7 @@ impl BackendOptions {
                     self.duckdb.threads.to_string()
                 }
             ),
-            Engine::Postgres => {
-                let p = &self.postgres;
-                format!(
-                    "shared_buffers={} MB, max_wal_size={} MB, synchronous_commit={}, fsync={}, {} tables, COPY {}",
-                    p.shared_buffers_mb,
-                    p.max_wal_size_mb,
-                    if p.synchronous_commit { "on" } else { "off" },
-                    if p.fsync { "on" } else { "off" },
-                    if p.unlogged { "unlogged" } else { "logged" },
-                    p.copy_format
-                )
-            }
+            Engine::Postgres => self.postgres.describe(),
         }
     }
 }
@@ -331,6 +256,11 @@ pub struct ServerWaits {
     /// `pg_stat_activity` names it ("Lock/extend", "LWLock/WALWrite",
     /// "IO/DataFileExtend", "Client/ClientRead"...).
     pub events: Vec<(String, u64)>,
+    /// The server processes' largest summed proportional set size (shared
+    /// buffers counted once, not once per backend), sampled every 100 ms;
+    /// None for a server ingestlab did not start (not ours to inspect).
+    #[serde(default)]
+    pub peak_pss_bytes: Option<u64>,
 }
 
 impl ServerWaits {
@@ -637,6 +567,16 @@ mod tests {
                 }
             }
         }
+        // A server with minimal WAL starts only with max_wal_senders = 0.
+        roundtrip_with(
+            Engine::Postgres,
+            InsertMethod::Bulk,
+            IndexPolicy::Upfront,
+            |o| {
+                o.postgres.wal_level = WalLevel::Minimal;
+                o.postgres.unlogged = true;
+            },
+        );
         postgres::shutdown();
     }
 

@@ -243,7 +243,7 @@ fn sim(plan: &BenchPlan) -> Result<Table> {
     let model = match crate::sim::model::CostModel::load(&path) {
         Ok(m) => m,
         Err(_) => {
-            let m = crate::sim::calibrate::calibrate(4000)?;
+            let m = crate::sim::calibrate::calibrate(4000, &Engine::EMBEDDED)?;
             m.save(&path)?;
             m
         }

@@ -42,9 +42,18 @@ pub struct GenerateArgs {
     /// database at this path.
     #[arg(long)]
     pub staging_db: Option<PathBuf>,
-    /// Engine of the staging database.
+    /// Engine of the staging database; postgres stages into the app_xml
+    /// of ingestlab's schema on the server at --pg-url (tables kept).
     #[arg(long, value_parser = choice::<Engine>(), default_value = "sqlite")]
     pub backend: Engine,
+    /// PostgreSQL: the server to stage into (your own: a server ingestlab
+    /// starts is discarded when the command ends).
+    #[arg(long)]
+    pub pg_url: Option<String>,
+    /// PostgreSQL: the schema ingestlab creates and stages into (one it
+    /// did not create is refused).
+    #[arg(long, default_value = crate::backend::DEFAULT_SCHEMA)]
+    pub pg_schema: String,
     /// Replace existing files ingestlab did not write.
     #[arg(long)]
     pub overwrite: bool,
@@ -65,8 +74,49 @@ impl GenerateArgs {
         }
     }
 
+    /// Where the raw records are staged: a database file, or the user's
+    /// PostgreSQL server.
+    fn stages(&self) -> bool {
+        self.staging_db.is_some() || self.backend == Engine::Postgres
+    }
+
+    /// The staging engine's options (PostgreSQL's server and schema).
+    fn staging_options(&self) -> BackendOptions {
+        let mut o = BackendOptions {
+            engine: self.backend,
+            ..Default::default()
+        };
+        o.postgres.url = self.pg_url.as_deref().map(crate::backend::PgUrl::from);
+        o.postgres.schema = self.pg_schema.clone();
+        o
+    }
+
+    /// The staging flags that do not go together.
+    fn check_staging(&self) -> Result<()> {
+        match (self.backend, &self.staging_db, &self.pg_url) {
+            (Engine::Postgres, Some(db), _) => crate::refused::refuse!(
+                "--staging-db '{}' names a file, but --backend postgres stages into a server: drop --staging-db and give the server with --pg-url",
+                db.display()
+            ),
+            (Engine::Postgres, None, None) => crate::refused::refuse!(
+                "--backend postgres stages into a server you run: give it with --pg-url (a server ingestlab starts itself is discarded when the command ends, and the staged rows with it)"
+            ),
+            (Engine::Sqlite | Engine::Duckdb, _, Some(_)) => crate::refused::refuse!(
+                "--pg-url is for --backend postgres; for {} stage into a file with --staging-db",
+                self.backend
+            ),
+            _ => {}
+        }
+        let problems = crate::backend::validate(&self.staging_options());
+        if let Some((key, message)) = problems.first() {
+            crate::refused::refuse!("{key}: {message}");
+        }
+        Ok(())
+    }
+
     /// Everything that can be known wrong before a byte is written.
     fn check(&self) -> Result<()> {
+        self.check_staging()?;
         if !(self.text_scale > 0.0 && self.text_scale <= MAX_TEXT_SCALE) {
             bail!(
                 "--text-scale must be above 0 and at most {MAX_TEXT_SCALE} (records of about 1 MB), got {}",
@@ -93,7 +143,7 @@ impl GenerateArgs {
                 duplicate_rate: 0.0,
                 ..self.options()
             })
-            * if self.staging_db.is_some() { 2.0 } else { 1.0 };
+            * if self.stages() { 2.0 } else { 1.0 };
         let dir = self
             .out
             .parent()
@@ -127,12 +177,20 @@ pub fn generate(a: &GenerateArgs) -> Result<()> {
         prepare_db_path(db, "--staging-db", overwrite, &[])?;
     }
     let stats = write_file(&a.options(), &a.out)?;
-    if let Some(db_path) = &a.staging_db {
-        stage(a, db_path)?;
+    if a.stages() {
+        let path = a.staging_db.clone().unwrap_or_default();
+        stage(a, &path)?;
+        let place = match (&a.staging_db, &a.pg_url) {
+            (Some(db), _) => format!("'{}'", db.display()),
+            (None, url) => format!(
+                "schema {} on the server at {}",
+                a.pg_schema,
+                crate::backend::PgUrl::from(url.as_deref().unwrap_or_default())
+            ),
+        };
         println!(
-            "loaded {} raw records into app_xml of '{}'",
-            stats.records,
-            db_path.display()
+            "loaded {} raw records into app_xml of {place}",
+            stats.records
         );
     }
     println!(
@@ -146,14 +204,10 @@ pub fn generate(a: &GenerateArgs) -> Result<()> {
     Ok(())
 }
 
+/// Loads the raw records into `app_xml` of a fresh database at `db_path`
+/// (a file), or of fresh tables in ingestlab's schema on the user's server.
 fn stage(a: &GenerateArgs, db_path: &Path) -> Result<()> {
-    let db = backend::create(
-        db_path,
-        &BackendOptions {
-            engine: a.backend,
-            ..Default::default()
-        },
-    )?;
+    let db = backend::create(db_path, &a.staging_options())?;
     let mut conn = db.connect()?;
     let mut g = Generator::new(a.options());
     let mut batch = Vec::with_capacity(1000);

@@ -5,7 +5,7 @@ use super::values::{choice, count, non_negative, pragma};
 use crate::backend::fault::Fault;
 use crate::backend::{
     BackendOptions, CopyFormat, DuckdbSettings, Engine, IndexPolicy, InsertMethod, JournalMode,
-    Overwrite, PostgresSettings, SqliteSettings, Synchronous, prepare_db_path,
+    Overwrite, PgUrl, PostgresSettings, SqliteSettings, Synchronous, WalLevel, prepare_db_path,
 };
 use crate::run::clock::PayMode;
 use crate::run::{
@@ -44,6 +44,15 @@ pub struct EngineArgs {
     /// pg_config --bindir, then the newest /usr/lib/postgresql/*/bin).
     #[arg(long)]
     pub pg_bin: Option<PathBuf>,
+    /// PostgreSQL: a server you run (postgresql://user:pw@host/db or
+    /// "host=… dbname=…") instead of one ingestlab starts; ingestlab works
+    /// only in its own schema there and never writes the password out.
+    #[arg(long)]
+    pub pg_url: Option<String>,
+    /// PostgreSQL: the schema ingestlab creates and works in (one it did
+    /// not create is refused).
+    #[arg(long, default_value = crate::backend::DEFAULT_SCHEMA)]
+    pub pg_schema: String,
     /// PostgreSQL shared_buffers, MB.
     #[arg(long, default_value_t = 128, value_parser = count, allow_hyphen_values = true)]
     pub pg_shared_buffers_mb: usize,
@@ -57,6 +66,9 @@ pub struct EngineArgs {
     /// PostgreSQL fsync and full_page_writes off (unsafe outside a lab).
     #[arg(long)]
     pub pg_no_fsync: bool,
+    /// PostgreSQL wal_level (minimal also sets max_wal_senders = 0).
+    #[arg(long, value_parser = choice::<WalLevel>(), default_value = "replica")]
+    pub pg_wal_level: WalLevel,
     /// PostgreSQL unlogged tables (no WAL for the data).
     #[arg(long)]
     pub pg_unlogged: bool,
@@ -78,10 +90,13 @@ impl EngineArgs {
     pub fn postgres(&self) -> PostgresSettings {
         PostgresSettings {
             bin: self.pg_bin.clone(),
+            url: self.pg_url.as_deref().map(PgUrl::from),
+            schema: self.pg_schema.clone(),
             shared_buffers_mb: self.pg_shared_buffers_mb.min(u32::MAX as usize) as u32,
             max_wal_size_mb: self.pg_max_wal_size_mb.min(u32::MAX as usize) as u32,
             synchronous_commit: !self.pg_async_commit,
             fsync: !self.pg_no_fsync,
+            wal_level: self.pg_wal_level,
             unlogged: self.pg_unlogged,
             copy_format: self.copy_format,
         }
@@ -323,6 +338,7 @@ pub fn ingest(a: &IngestArgs, ctx: &Ctx) -> Result<Status> {
         println!("{}", serde_json::to_string_pretty(r)?);
     } else {
         print_summary(r, &a.input, &input);
+        print_server(r, out.server_waits.as_ref());
     }
     if !r.verification.passed {
         eprintln!(
@@ -332,6 +348,35 @@ pub fn ingest(a: &IngestArgs, ctx: &Ctx) -> Result<Status> {
         return Ok(Status::VerificationFailed);
     }
     Ok(Status::Ok)
+}
+
+/// PostgreSQL's side: what its connections waited on and its memory (with
+/// --timeline, whose run is sampled), and where a user's server keeps the
+/// tables.
+fn print_server(r: &RunResult, waits: Option<&crate::backend::ServerWaits>) {
+    if let Some(w) = waits {
+        let total: u64 = w.events.iter().map(|e| e.1).sum();
+        let top: Vec<String> = w
+            .events
+            .iter()
+            .take(5)
+            .map(|(e, n)| format!("{e} {:.0}%", 100.0 * *n as f64 / total.max(1) as f64))
+            .collect();
+        println!("  server waits {} ({} samples)", top.join(", "), w.ticks);
+        if let Some(b) = w.peak_pss_bytes {
+            println!(
+                "  server memory {:.1} MB (peak proportional set size of the server's processes)",
+                b as f64 / 1e6
+            );
+        }
+    }
+    let pg = &r.config.backend.postgres;
+    if let (Engine::Postgres, Some(url)) = (r.config.backend.engine, &pg.url) {
+        println!(
+            "  tables kept  {}.app_base, {}.app_errors at {url}",
+            pg.schema, pg.schema
+        );
+    }
 }
 
 fn print_summary(r: &RunResult, path: &Path, input: &Input) {

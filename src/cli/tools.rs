@@ -3,6 +3,7 @@
 use super::experiment::print_figures;
 use super::values::{FigureArgs, choice, count};
 use crate::analysis::fit;
+use crate::backend::Engine;
 use crate::bench::{BenchPlan, Section};
 use crate::sim::model::{CostModel, default_path};
 use crate::store;
@@ -29,6 +30,10 @@ pub struct CalibrateArgs {
     /// Replace a --model file that is not an ingestlab cost model.
     #[arg(long)]
     pub overwrite: bool,
+    /// The engines to measure (comma-separated); postgres needs its server
+    /// binaries and starts ingestlab's own server for the calibration.
+    #[arg(long, value_parser = choice::<Engine>(), value_delimiter = ',', default_value = "sqlite,duckdb")]
+    pub engines: Vec<Engine>,
 }
 
 #[derive(Args, Debug)]
@@ -207,7 +212,7 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
         "calibrating on {} records (parse, then each engine and method)...",
         a.records
     );
-    let m = crate::sim::calibrate::calibrate(a.records as u64)?;
+    let m = crate::sim::calibrate::calibrate(a.records as u64, &a.engines)?;
     CostModel::check_target(&path, a.overwrite)?;
     m.save(&path)?;
     println!(
@@ -226,7 +231,7 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
             w.connect_s * 1e3
         );
     }
-    for engine in crate::backend::Engine::EMBEDDED {
+    for &engine in &a.engines {
         if let Some(w) = m.writes.iter().find(|w| w.engine == engine) {
             println!(
                 "{engine} real ingest adds {:.2} µs per record (reading, the duplicate rule) and {:.2} ms per connection (schema, final commit, checkpoint)",
@@ -239,7 +244,19 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
     Ok(())
 }
 
-fn model(a: &SimulateArgs) -> Result<CostModel> {
+/// The engines a calibration for `scenario` measures: the embedded ones
+/// and any other the scenario sweeps (PostgreSQL).
+fn engines_for(scenario: &crate::scenario::Scenario) -> Vec<Engine> {
+    let mut e = Engine::EMBEDDED.to_vec();
+    for x in &scenario.sweep.engines {
+        if !e.contains(x) {
+            e.push(*x);
+        }
+    }
+    e
+}
+
+fn model(a: &SimulateArgs, scenario: &crate::scenario::Scenario) -> Result<CostModel> {
     let path = a.model.clone().unwrap_or_else(default_path);
     if path.exists() {
         return CostModel::load(&path);
@@ -248,7 +265,10 @@ fn model(a: &SimulateArgs) -> Result<CostModel> {
         "no cost model at '{}': calibrating first (ingestlab calibrate)",
         path.display()
     );
-    let m = crate::sim::calibrate::calibrate(crate::sim::calibrate::DEFAULT_RECORDS)?;
+    let m = crate::sim::calibrate::calibrate(
+        crate::sim::calibrate::DEFAULT_RECORDS,
+        &engines_for(scenario),
+    )?;
     m.save(&path)?;
     Ok(m)
 }
@@ -278,9 +298,12 @@ pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     let fresh_model = a.validate && a.model.is_none();
     let model = if fresh_model {
         println!("calibrating this machine for the validation...");
-        crate::sim::calibrate::calibrate(crate::sim::calibrate::DEFAULT_RECORDS)?
+        crate::sim::calibrate::calibrate(
+            crate::sim::calibrate::DEFAULT_RECORDS,
+            &engines_for(&scenario),
+        )?
     } else {
-        model(a)?
+        model(a, &scenario)?
     };
     if a.validate {
         measure_for_validation(&scenario, a, ctx)?;

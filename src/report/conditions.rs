@@ -15,11 +15,11 @@ pub fn server_waits(md: &mut String, r: &Report) -> std::fmt::Result {
     writeln!(md, "\n## Where the server's connections waited\n")?;
     writeln!(
         md,
-        "PostgreSQL's own view of contention: `pg_stat_activity` sampled every 10 ms during each configuration's unmeasured timeline run, every busy connection of the run counted in each sample. \"CPU\" is a connection running without a wait; `Lock/extend` is the relation-extension lock that concurrent COPYs into one table meet; `LWLock/WAL*` and `IO/WAL*` are the write-ahead log; `Client/ClientRead` is the server waiting for ingestlab (a worker parsing its next batch inside its transaction).\n"
+        "PostgreSQL's own view of contention: `pg_stat_activity` sampled every 10 ms during each configuration's unmeasured timeline run, every busy connection of the run counted in each sample. \"CPU\" is a connection running without a wait; `Lock/extend` is the relation-extension lock that concurrent COPYs into one table meet; `LWLock/WAL*` and `IO/WAL*` are the write-ahead log; `Client/ClientRead` is the server waiting for ingestlab (a worker parsing its next batch inside its transaction). Server memory is the largest summed proportional set size of the server's processes, read every 100 ms (shared buffers counted once, not once per backend; ingestlab's own peak is in the runs' table); \"–\" for a server ingestlab did not start.\n"
     )?;
     writeln!(
         md,
-        "| configuration | samples | seconds | top waits (share of connection-samples) |\n|---|---:|---:|---|"
+        "| configuration | samples | seconds | server memory, MB (peak PSS) | top waits (share of connection-samples) |\n|---|---:|---:|---:|---|"
     )?;
     for (id, w) in &r.server_waits {
         let total: u64 = w.events.iter().map(|e| e.1).sum();
@@ -29,9 +29,12 @@ pub fn server_waits(md: &mut String, r: &Report) -> std::fmt::Result {
             .take(5)
             .map(|(e, n)| format!("{e} {:.0}%", 100.0 * *n as f64 / total.max(1) as f64))
             .collect();
+        let memory = w
+            .peak_pss_bytes
+            .map_or("–".to_string(), |b| format!("{:.0}", b as f64 / 1e6));
         writeln!(
             md,
-            "| {id} | {} | {:.2} | {} |",
+            "| {id} | {} | {:.2} | {memory} | {} |",
             w.ticks,
             w.seconds,
             top.join(", ")

@@ -1,7 +1,9 @@
 //! `ingestlab calibrate`: measures on this machine what the simulator
 //! needs — parse cost per record by size, write cost per batch as a
 //! function of its rows for each engine and insert method, connection cost,
-//! and what a second concurrent writer costs the first.
+//! and what a second concurrent writer costs the first (for PostgreSQL:
+//! two COPYs into one table at once, meeting at its extension lock and
+//! the WAL).
 
 use super::engine::simulate;
 use super::model::{CostModel, ParseCost, WriteCost};
@@ -219,8 +221,10 @@ fn run_costs(dir: &Path, engine: Engine, partial: &CostModel) -> Result<(f64, f6
 /// Records `calibrate` measures on unless told otherwise.
 pub const DEFAULT_RECORDS: u64 = 4000;
 
-/// Measures the cost model on `records` generated records.
-pub fn calibrate(records: u64) -> Result<CostModel> {
+/// Measures the cost model of `engines` on `records` generated records.
+/// PostgreSQL is measured on ingestlab's own server with default settings
+/// (started for the calibration, stopped with the command).
+pub fn calibrate(records: u64, engines: &[Engine]) -> Result<CostModel> {
     let dir = crate::store::work_dir()?;
     let mut g = Generator::new(GenOptions {
         records: records.max(2000),
@@ -235,7 +239,7 @@ pub fn calibrate(records: u64) -> Result<CostModel> {
         .filter_map(|r| parse_record(r.as_bytes()).ok())
         .collect();
     let mut writes = Vec::new();
-    for engine in Engine::EMBEDDED {
+    for &engine in engines {
         for method in InsertMethod::ALL {
             writes.push(write_cost(dir.path(), engine, method, &rows)?);
         }
@@ -251,7 +255,7 @@ pub fn calibrate(records: u64) -> Result<CostModel> {
     };
     // Both methods of an engine share the read and connection terms (they
     // differ in how rows are written, which the write costs already hold).
-    for engine in Engine::EMBEDDED {
+    for &engine in engines {
         let (per_connection, per_record) = run_costs(dir.path(), engine, &model)?;
         for w in model.writes.iter_mut().filter(|w| w.engine == engine) {
             w.per_connection_s = per_connection;

@@ -71,8 +71,9 @@ impl CostModel {
             .find(|w| w.engine == engine && w.method == method)
             .with_context(|| {
                 format!(
-                    "the cost model has no figures for {engine} {}; run `ingestlab calibrate`",
-                    method.name()
+                    "the cost model has no figures for {engine} {}; run `ingestlab calibrate --engines {}`",
+                    method.name(),
+                    if engine == Engine::Postgres { "sqlite,duckdb,postgres" } else { "sqlite,duckdb" }
                 )
             })
     }

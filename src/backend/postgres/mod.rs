@@ -5,12 +5,14 @@
 //! for the native lock model (concurrent COPYs into one table, meeting at
 //! the relation-extension lock and the WAL).
 //!
-//! The server is ingestlab's own (`server.rs`), started on first use and
-//! kept for the process, or restarted when a run asks for other server
-//! settings. Each run gets fresh tables and a `CHECKPOINT` first, so one
-//! run's checkpoint does not land in the next.
+//! The server is ingestlab's own (`server.rs`) or the user's at
+//! `--pg-url`, and the tables live in a schema ingestlab created
+//! (`target.rs`). Each run gets fresh tables and a `CHECKPOINT` first, so
+//! one run's checkpoint does not land in the next.
 
+mod sampler;
 pub mod server;
+mod target;
 
 use super::{
     CREATE_INDEX, Connection, CopyFormat, Database, IndexPolicy, InsertMethod, PostgresSettings,
@@ -18,36 +20,9 @@ use super::{
 };
 use crate::data::{AppRecord, Quarantined};
 use anyhow::{Context, Result};
-use parking_lot::Mutex;
-use server::Server;
+use postgres::types::{ToSql, Type};
 use std::io::Write;
-
-/// The database every run uses (its tables are made afresh per run).
-const DB: &str = "postgres";
-
-/// The process's server: started on first use, stopped by [`shutdown`].
-static SERVER: Mutex<Option<Server>> = Mutex::new(None);
-
-/// The connection configuration of a running server with `settings`,
-/// starting or restarting it as needed.
-fn server_config(settings: &PostgresSettings) -> Result<(postgres::Config, String)> {
-    let mut slot = SERVER.lock();
-    let fit = slot
-        .as_mut()
-        .is_some_and(|s| s.settings.server_options() == settings.server_options() && s.running());
-    if !fit {
-        *slot = None; // stops the old one first
-        *slot = Some(Server::start(settings)?);
-    }
-    let s = slot.as_ref().expect("started");
-    Ok((s.config(DB), s.version.clone()))
-}
-
-/// Stops the process's server, if one runs (the CLI calls this when a
-/// command ends; a crash is covered by the parent-death signal).
-pub fn shutdown() {
-    *SERVER.lock() = None;
-}
+pub use target::{SCHEMA_MARK, shutdown};
 
 /// Seconds of the server's own `COPY app_base FROM` the CSV file `csv`
 /// (the server reads it: the loader a DBA would use), into fresh tables
@@ -67,36 +42,46 @@ pub fn server_copy_s(opts: &super::BackendOptions, csv: &std::path::Path) -> Res
     Ok(t.elapsed().as_secs_f64())
 }
 
-/// One run's database: fresh tables on the server.
+/// One run's database: fresh tables in ingestlab's schema on the server.
 pub struct PgDb {
     config: postgres::Config,
     settings: PostgresSettings,
     method: InsertMethod,
     index: IndexPolicy,
     version: String,
+    postmaster: Option<u32>,
 }
 
 impl PgDb {
-    /// Fresh tables for a run (dropped and made again), then a checkpoint.
+    /// Fresh tables for a run (ingestlab's own dropped and made again, in
+    /// its schema), then a checkpoint.
     pub fn create(opts: &super::BackendOptions) -> Result<Self> {
         let s = &opts.postgres;
-        let (config, version) = server_config(s)?;
-        let mut c = config
-            .connect(postgres::NoTls)
-            .context("connecting to the PostgreSQL server")?;
+        let (t, mut c) = target::Target::open(s)?;
         let unlogged = if s.unlogged { "UNLOGGED " } else { "" };
-        let schema = super::schema("TEXT", "BIGINT", opts.index)
+        let tables = super::schema("TEXT", "BIGINT", opts.index)
             .replace("CREATE TABLE ", &format!("CREATE {unlogged}TABLE "));
+        let schema = &s.schema;
         c.batch_execute(&format!(
-            "DROP TABLE IF EXISTS app_base, app_xml, app_errors, ingestlab_meta;\n{schema}\nCHECKPOINT;"
+            "DROP TABLE IF EXISTS {schema}.app_base, {schema}.app_xml, {schema}.app_errors, {schema}.ingestlab_meta;\n{tables}"
         ))
         .context("creating the tables")?;
+        let mut version = t.version;
+        if let Err(e) = c.batch_execute("CHECKPOINT") {
+            // On the user's server the role may lack the right (superuser
+            // or pg_checkpoint): the runs go on, and the version says so.
+            if e.code() != Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) {
+                return Err(e).context("CHECKPOINT before the run");
+            }
+            version.push_str(", no CHECKPOINT before runs (the role lacks pg_checkpoint)");
+        }
         Ok(PgDb {
-            config,
+            config: t.config,
             settings: s.clone(),
             method: opts.method,
             index: opts.index,
             version,
+            postmaster: t.postmaster,
         })
     }
 }
@@ -119,61 +104,9 @@ impl Database for PgDb {
         self.version.clone()
     }
     fn sample_waits(&self) -> Result<Option<Box<dyn super::WaitSampling>>> {
-        let mut config = self.config.clone();
-        config.application_name("ingestlab-sampler");
-        let client = config
-            .connect(postgres::NoTls)
-            .context("connecting the wait-event sampler")?;
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = stop.clone();
-        let handle = std::thread::spawn(move || sample(client, &flag));
-        Ok(Some(Box::new(Sampler { stop, handle })))
+        let s = sampler::Sampler::start(&self.config, self.postmaster)?;
+        Ok(Some(Box::new(s)))
     }
-}
-
-/// Every this often the sampler asks the server what our connections do.
-const SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
-
-struct Sampler {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    handle: std::thread::JoinHandle<Result<super::ServerWaits>>,
-}
-
-impl super::WaitSampling for Sampler {
-    fn finish(self: Box<Self>) -> Result<super::ServerWaits> {
-        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        self.handle
-            .join()
-            .map_err(|_| anyhow::anyhow!("the wait-event sampler panicked"))?
-    }
-}
-
-/// Samples until `stop`: the busy connections named `ingestlab` and what
-/// each waits on.
-fn sample(
-    mut client: postgres::Client,
-    stop: &std::sync::atomic::AtomicBool,
-) -> Result<super::ServerWaits> {
-    let st = client.prepare(
-        "SELECT coalesce(wait_event_type || '/' || wait_event, 'CPU') FROM pg_stat_activity WHERE application_name = 'ingestlab' AND state <> 'idle'",
-    )?;
-    let t = std::time::Instant::now();
-    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
-    let mut ticks = 0u64;
-    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-        for row in client.query(&st, &[])? {
-            *counts.entry(row.try_get(0)?).or_default() += 1;
-        }
-        ticks += 1;
-        std::thread::sleep(SAMPLE_EVERY);
-    }
-    let mut events: Vec<(String, u64)> = counts.into_iter().collect();
-    events.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    Ok(super::ServerWaits {
-        ticks,
-        seconds: t.elapsed().as_secs_f64(),
-        events,
-    })
 }
 
 struct PgConn {
@@ -184,24 +117,82 @@ struct PgConn {
     insert: Option<postgres::Statement>,
 }
 
-/// The INSERT of one row; dates cross as text and are cast by the server.
-const INSERT_ROW: &str = "INSERT INTO app_base VALUES ($1, $2, $3, $4::text::date, $5::text::date, $6, $7, $8, $9, $10, $11, $12, $13)";
+/// The INSERT of one row, its values typed as in [`with_values`].
+const INSERT_ROW: &str =
+    "INSERT INTO app_base VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+/// The column types of `app_base`, in insert order, for binary COPY.
+const COLUMN_TYPES: [Type; 13] = [
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::DATE,
+    Type::DATE,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::INT8,
+    Type::INT8,
+    Type::TEXT,
+    Type::INT8,
+];
+
+/// Calls `f` with the 13 `app_base` values of `r` in insert order, typed
+/// for the binary protocol (dates as dates): one definition of that order
+/// for the prepared INSERT and binary COPY.
+fn with_values<T>(r: &AppRecord, f: impl FnOnce(&[&(dyn ToSql + Sync)]) -> Result<T>) -> Result<T> {
+    let date = |what: &str, s: &str| {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .with_context(|| format!("record {}: {what} '{s}' is not a YYYY-MM-DD date", r.app_id))
+    };
+    let (pub_date, filing_date) = (
+        date("pub_date", &r.pub_date)?,
+        date("filing_date", &r.filing_date)?,
+    );
+    f(&[
+        &r.app_id,
+        &r.pub_number,
+        &r.kind,
+        &pub_date,
+        &filing_date,
+        &r.appl_type,
+        &r.title,
+        &r.cpc_main,
+        &r.applicant,
+        &r.inventor_count,
+        &r.claim_count,
+        &r.abstract_text,
+        &r.xml_bytes,
+    ])
+}
 
 impl PgConn {
     fn copy(&mut self, rows: &[AppRecord]) -> Result<()> {
-        let sql = match self.format {
-            CopyFormat::Csv => "COPY app_base FROM STDIN (FORMAT csv)",
-            CopyFormat::Text => "COPY app_base FROM STDIN (FORMAT text)",
+        let (sql, dialect) = match self.format {
+            CopyFormat::Csv => ("COPY app_base FROM STDIN (FORMAT csv)", &CSV),
+            CopyFormat::Text => ("COPY app_base FROM STDIN (FORMAT text)", &TEXT),
+            CopyFormat::Binary => return self.copy_binary(rows),
         };
         let mut buf = Vec::with_capacity(rows.len() * 512);
         for r in rows {
-            match self.format {
-                CopyFormat::Csv => csv_row(&mut buf, r),
-                CopyFormat::Text => text_row(&mut buf, r),
-            }
+            copy_row(&mut buf, r, dialect);
         }
         let mut w = self.client.copy_in(sql).context("COPY into app_base")?;
         w.write_all(&buf)?;
+        w.finish().context("COPY into app_base")?;
+        Ok(())
+    }
+
+    fn copy_binary(&mut self, rows: &[AppRecord]) -> Result<()> {
+        let sink = self
+            .client
+            .copy_in("COPY app_base FROM STDIN (FORMAT binary)")
+            .context("COPY into app_base")?;
+        let mut w = postgres::binary_copy::BinaryCopyInWriter::new(sink, &COLUMN_TYPES);
+        for r in rows {
+            with_values(r, |v| w.write(v).context("COPY into app_base"))?;
+        }
         w.finish().context("COPY into app_base")?;
         Ok(())
     }
@@ -212,26 +203,11 @@ impl PgConn {
         }
         let st = self.insert.clone().expect("prepared");
         for r in rows {
-            self.client
-                .execute(
-                    &st,
-                    &[
-                        &r.app_id,
-                        &r.pub_number,
-                        &r.kind,
-                        &r.pub_date,
-                        &r.filing_date,
-                        &r.appl_type,
-                        &r.title,
-                        &r.cpc_main,
-                        &r.applicant,
-                        &r.inventor_count,
-                        &r.claim_count,
-                        &r.abstract_text,
-                        &r.xml_bytes,
-                    ],
-                )
-                .context("inserting into app_base")?;
+            with_values(r, |v| {
+                self.client
+                    .execute(&st, v)
+                    .context("inserting into app_base")
+            })?;
         }
         Ok(())
     }
@@ -325,16 +301,6 @@ fn copy_row(out: &mut Vec<u8>, r: &AppRecord, d: &Dialect) {
     out.push(b'\n');
 }
 
-/// One CSV line (see [`CSV`]).
-fn csv_row(out: &mut Vec<u8>, r: &AppRecord) {
-    copy_row(out, r, &CSV);
-}
-
-/// One line of COPY's text format (see [`TEXT`]).
-fn text_row(out: &mut Vec<u8>, r: &AppRecord) {
-    copy_row(out, r, &TEXT);
-}
-
 impl Connection for PgConn {
     fn begin(&mut self) -> Result<u64> {
         self.client.batch_execute("BEGIN")?;
@@ -395,8 +361,11 @@ impl Connection for PgConn {
         self.begin()?;
         let st = self.client.prepare("INSERT INTO app_xml VALUES ($1, $2)")?;
         for (id, xml) in rows {
+            // As in app_errors: PostgreSQL's text cannot hold NUL, which a
+            // malformed record may; it is stored as U+FFFD.
+            let xml = xml.replace('\0', "\u{FFFD}");
             self.client
-                .execute(&st, &[id, xml])
+                .execute(&st, &[id, &xml])
                 .context("inserting into app_xml")?;
         }
         self.commit().map(|_| ())
@@ -427,7 +396,7 @@ mod tests {
         r.title = "a \"quoted\"\ttab\nline \\ back".into();
         r.appl_type = None;
         let mut csv = Vec::new();
-        csv_row(&mut csv, &r);
+        copy_row(&mut csv, &r, &CSV);
         let csv = String::from_utf8(csv).unwrap();
         assert!(csv.starts_with("\"US1\","), "{csv}");
         assert!(
@@ -439,7 +408,7 @@ mod tests {
             "a NULL is an empty unquoted field: {csv}"
         );
         let mut text = Vec::new();
-        text_row(&mut text, &r);
+        copy_row(&mut text, &r, &TEXT);
         let text = String::from_utf8(text).unwrap();
         assert!(
             text.contains("a \"quoted\"\\ttab\\nline \\\\ back"),

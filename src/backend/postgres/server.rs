@@ -219,6 +219,16 @@ impl Server {
         }
     }
 
+    /// The folder of its Unix socket (a client's `host`).
+    pub fn socket_dir(&self) -> &Path {
+        &self.socket_dir
+    }
+
+    /// The server's main process (the postmaster).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// True while the server process runs.
     pub fn running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
