@@ -12,6 +12,7 @@ mod pg_settings;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
+mod staging;
 
 use crate::choice::choice;
 use crate::data::{AppRecord, Checksum, Quarantined};
@@ -23,6 +24,7 @@ pub use engines::{
 };
 pub use files::{Overwrite, prepare_db_path, remove_db_files};
 pub use pg_settings::{CopyFormat, DEFAULT_SCHEMA, PgUrl, PostgresSettings, WalLevel};
+pub use staging::read_staging;
 
 choice! {
     /// Which engine stores the data.

@@ -36,6 +36,11 @@ pub struct RunArgs {
     /// Results folder (overrides the scenario's `output`).
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Your own records instead of the scenario's generated data: a file of
+    /// concatenated us-patent-application documents or a folder of them
+    /// (repeatable; overrides `[data]`; the record count is theirs).
+    #[arg(long)]
+    pub input: Vec<PathBuf>,
     /// The order runs are measured in (overrides the scenario's `order`):
     /// rounds pair every speedup within a round; grouped runs every
     /// repetition of one configuration before the next.
@@ -73,11 +78,20 @@ fn load(a: &RunArgs) -> Result<Scenario> {
             crate::refused::refuse!("--order {o}: {field}: {msg}");
         }
     }
+    if !a.input.is_empty() {
+        // The user's files replace the generated data, and with it the
+        // generator's settings.
+        let seed = s.data.seed;
+        s.data = toml::from_str(&format!("seed = {seed}")).expect("[data] defaults parse");
+        s.data.input = a.input.clone();
+    }
     Ok(s)
 }
 
 pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
-    let s = load(a)?;
+    let mut s = load(a)?;
+    // Kept alive to the end: a gathered copy of the user's files lives in it.
+    let user = crate::experiment::userdata::resolve(&mut s)?;
     let configs = scenario::expand(&s);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let check = plan::check(&s, &configs, cores, plan::free_disk(&std::env::temp_dir()));
@@ -108,6 +122,7 @@ pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
             fault: a.inject_fault,
             ..ctx.clone()
         },
+        input: user.as_ref().map(|u| (u.file.clone(), u.info.clone())),
     };
     let out = run_scenario(&s, &opts, &super::progress::Bar::new())?;
     for n in &out.notes {

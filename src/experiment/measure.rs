@@ -1,6 +1,6 @@
 //! What a sweep does to make one run: [`Bench`] is the interface the sweep
 //! drives (so tests can drive it with a clock they control), and
-//! [`EngineBench`] the real one: generated inputs, a fresh database per
+//! [`EngineBench`] the real one: generated inputs (or the user's file), a fresh database per
 //! run, the machine's state sampled around each run.
 
 use super::progress::Progress;
@@ -41,6 +41,8 @@ pub struct EngineBench<'a> {
     /// Generated inputs, made once per data key (removed when dropped).
     work: tempfile::TempDir,
     inputs: Vec<(DataKey, Input)>,
+    /// The user's file, read by every run instead of generated data.
+    user: Option<PathBuf>,
     machine: MachineLog,
     started: Instant,
 }
@@ -53,6 +55,7 @@ impl<'a> EngineBench<'a> {
             dir: dir.to_path_buf(),
             work: store::work_dir()?,
             inputs: Vec::new(),
+            user: None,
             machine: MachineLog::default(),
             started: Instant::now(),
         })
@@ -64,10 +67,22 @@ impl<'a> EngineBench<'a> {
             .join(format!("run.{}", c.run.backend.engine))
     }
 
-    /// The input of `key`, generated on first use.
+    /// Every run reads the user's `file` (the scenario's data keys then
+    /// all name it) instead of generated data.
+    pub fn read_only(&mut self, file: &Path) {
+        self.user = Some(file.to_path_buf());
+    }
+
+    /// The input of `key`: the user's file, or generated data made on
+    /// first use.
     fn input(&mut self, key: &DataKey) -> Result<&Input> {
         let i = match self.inputs.iter().position(|(k, _)| k == key) {
             Some(i) => i,
+            None if self.user.is_some() => {
+                let file = self.user.as_ref().expect("checked");
+                self.inputs.push((*key, Input::open(file)?));
+                self.inputs.len() - 1
+            }
             None => {
                 let path = self
                     .work

@@ -10,6 +10,7 @@ pub mod order;
 pub mod plan;
 pub mod progress;
 pub mod runner;
+pub mod userdata;
 
 pub use progress::{Progress, Silent};
 pub use runner::{Outcome, RunOptions, run_scenario};

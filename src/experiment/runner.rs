@@ -38,6 +38,9 @@ pub struct RunOptions {
     pub figures: crate::plot::FigureOptions,
     /// The cancel flag (and, in tests, a fault to inject).
     pub ctx: Ctx,
+    /// The user's own records: the file every run reads and what it is
+    /// (see `userdata::resolve`); None for generated data.
+    pub input: Option<(PathBuf, crate::report::InputInfo)>,
 }
 
 /// What a sweep did.
@@ -74,6 +77,9 @@ pub fn run_scenario(s: &Scenario, opts: &RunOptions, progress: &dyn Progress) ->
     let records = reuse(s, opts, &configs, &previous, &mut notes);
     let reused = records.len();
     let mut bench = EngineBench::new(&opts.ctx, &dir)?;
+    if let Some((file, _)) = &opts.input {
+        bench.read_only(file);
+    }
     let mut sink = |r: &RunRecord| journal.append(r);
     let mut sweep = Sweep {
         s,
@@ -105,6 +111,7 @@ pub fn run_scenario(s: &Scenario, opts: &RunOptions, progress: &dyn Progress) ->
         });
     }
     report.partial = interrupted || stop == Some(StopReason::Failing);
+    report.input = opts.input.as_ref().map(|i| i.1.clone());
     report.server_waits = configs
         .iter()
         .filter_map(|c| {

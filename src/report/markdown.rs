@@ -84,6 +84,9 @@ fn header(md: &mut String, r: &Report) -> Out {
             crate::scenario::Order::Grouped => "measured configuration after configuration (grouped order: speedups are unpaired and carry the machine's drift between configurations)".to_string(),
         }
     )?;
+    if let Some(i) = &r.input {
+        writeln!(md, "Data: {}.\n", i.sentence())?;
+    }
     if let Some(cores) = r.simulated_cores {
         writeln!(
             md,

@@ -69,6 +69,48 @@ pub struct Report {
     /// The core count a simulation assumed (None for measured runs).
     #[serde(default)]
     pub simulated_cores: Option<usize>,
+    /// The user's own records, when the sweep ran on them (None: generated
+    /// data, described by the scenario's `[data]`).
+    #[serde(default)]
+    pub input: Option<InputInfo>,
+}
+
+/// What the user's data was, recorded with the results.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InputInfo {
+    /// The files (or the staging database) the records came from.
+    pub sources: Vec<std::path::PathBuf>,
+    /// True when they came from a staging table.
+    pub staging: bool,
+    /// Records (root elements) in them.
+    pub records: u64,
+    /// Bytes of the records' XML.
+    pub bytes: u64,
+    /// XXH3-64 of those bytes, in hex: the same figure, the same data.
+    pub xxh3: String,
+}
+
+impl InputInfo {
+    /// "the user's records: 'a.xml' (717 records, 12.3 MB, xxh3 …)".
+    pub fn sentence(&self) -> String {
+        let names: Vec<String> = self
+            .sources
+            .iter()
+            .map(|p| format!("'{}'", p.display()))
+            .collect();
+        format!(
+            "the user's records{} {} ({} records, {:.1} MB, xxh3 {})",
+            if self.staging {
+                " from the app_xml staging table of"
+            } else {
+                ":"
+            },
+            names.join(", "),
+            self.records,
+            self.bytes as f64 / 1e6,
+            self.xxh3
+        )
+    }
 }
 
 /// Median run times below this are dominated by what is not the engines'
@@ -144,6 +186,7 @@ pub fn build_report(
         precision: None,
         server_waits: Vec::new(),
         simulated_cores: None,
+        input: None,
         scenario: s.clone(),
         environment: Environment::capture(engines),
         configs,

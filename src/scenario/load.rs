@@ -68,6 +68,67 @@ fn apply_sets(text: &str, sets: &[String]) -> Result<(String, Vec<(String, Strin
     Ok((toml::to_string(&table)?, keys))
 }
 
+/// What does not go with the user's own data: both sources at once, a
+/// record count (the data's own), and the generator's settings.
+fn user_data_problems(d: &super::DataSpec) -> Vec<(&'static str, String)> {
+    let mut p = Vec::new();
+    if d.input.is_empty() && d.staging.is_none() {
+        return p;
+    }
+    if !d.input.is_empty() && d.staging.is_some() {
+        p.push((
+            "data.staging",
+            "give data.input (files) or data.staging (a staging table), not both".into(),
+        ));
+    }
+    for (field, set) in [
+        ("data.records", !d.records.is_empty()),
+        ("data.text_scale", d.text_scale != 1.0),
+        ("data.malformed_rate", d.malformed_rate != 0.0),
+        ("data.duplicate_rate", d.duplicate_rate != 0.0),
+        ("data.full_text", d.full_text),
+    ] {
+        if set {
+            p.push((
+                field,
+                "applies to generated data; with data.input or data.staging the records are the user's own (their count is the file's)".into(),
+            ));
+        }
+    }
+    p
+}
+
+/// The `[data]` table's problems: its numbers, and what does not go with
+/// the user's own data.
+fn data_problems(d: &super::DataSpec) -> Vec<(&'static str, String)> {
+    let mut p = user_data_problems(d);
+    if d.records.contains(&0) {
+        p.push((
+            "data.records",
+            "0 records is not an experiment (at least 1)".into(),
+        ));
+    }
+    for (f, r) in [
+        ("data.malformed_rate", d.malformed_rate),
+        ("data.duplicate_rate", d.duplicate_rate),
+    ] {
+        if !(0.0..=1.0).contains(&r) {
+            p.push((f, format!("must be between 0 and 1, got {r}")));
+        }
+    }
+    let max_scale = crate::data::generate::MAX_TEXT_SCALE;
+    if !(d.text_scale > 0.0 && d.text_scale <= max_scale) {
+        p.push((
+            "data.text_scale",
+            format!(
+                "must be above 0 and at most {max_scale} (records of about 1 MB), got {}",
+                d.text_scale
+            ),
+        ));
+    }
+    p
+}
+
 /// Problems with values that parse but cannot run: (field, message).
 pub fn validate(s: &Scenario) -> Vec<(String, String)> {
     let mut p: Vec<(String, String)> = Vec::new();
@@ -77,8 +138,9 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
         }
     };
     let sw = &s.sweep;
+    let users = !s.data.input.is_empty() || s.data.staging.is_some();
     for (field, len) in [
-        ("data.records", s.data.records.len()),
+        ("data.records", s.data.records.len() + usize::from(users)),
         ("sweep.engines", sw.engines.len()),
         ("sweep.methods", sw.methods.len()),
         ("sweep.indexes", sw.indexes.len()),
@@ -104,12 +166,6 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
             "0 is not a valid batch size (at least 1)".into(),
         );
     }
-    if s.data.records.contains(&0) {
-        bad(
-            "data.records",
-            "0 records is not an experiment (at least 1)".into(),
-        );
-    }
     for (field, msg) in super::repeat::problems(
         s.repetitions,
         s.order,
@@ -119,26 +175,16 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
     ) {
         bad(field, msg);
     }
-    for (f, r) in [
-        ("data.malformed_rate", s.data.malformed_rate),
-        ("data.duplicate_rate", s.data.duplicate_rate),
-    ] {
-        if !(0.0..=1.0).contains(&r) {
-            bad(f, format!("must be between 0 and 1, got {r}"));
-        }
+    for (field, msg) in data_problems(&s.data) {
+        bad(field, msg);
     }
-    let max_scale = crate::data::generate::MAX_TEXT_SCALE;
-    if !(s.data.text_scale > 0.0 && s.data.text_scale <= max_scale) {
-        bad(
-            "data.text_scale",
-            format!(
-                "must be above 0 and at most {max_scale} (records of about 1 MB), got {}",
-                s.data.text_scale
-            ),
-        );
+    // Everything else, by the same validator the CLI uses (with the user's
+    // data the record count is not known yet: one stands in for it).
+    let mut probe = s.clone();
+    if users {
+        probe.data.records = vec![1];
     }
-    // Everything else, by the same validator the CLI uses.
-    for c in expand(s) {
+    for c in expand(&probe) {
         for problem in c.run.problems() {
             bad(&problem.setting.key(), problem.message);
         }

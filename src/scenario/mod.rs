@@ -87,12 +87,30 @@ fn default_max_rounds() -> usize {
     repeat::DEFAULT_MAX_ROUNDS
 }
 
-/// The `[data]` table: the mock data every configuration ingests.
+/// The `[data]` table: the mock data every configuration ingests, or the
+/// user's own records (`input` or `staging`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataSpec {
-    /// Record counts to sweep.
+    /// Record counts to sweep (generated data); absent with `input` or
+    /// `staging`, whose record count is their own.
+    #[serde(default)]
     pub records: Vec<u64>,
+    /// The user's own records instead of generated ones: a file of
+    /// concatenated us-patent-application documents, a list of files, or a
+    /// folder (its `.xml` files in name order); only read. The generator's
+    /// settings below do not apply.
+    #[serde(
+        default,
+        deserialize_with = "one_path_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub input: Vec<PathBuf>,
+    /// A SQLite or DuckDB file whose `app_xml` table (column `xml`) holds
+    /// the raw records, as `generate --staging-db` or the user's pipeline
+    /// filled it; read in stored order, never changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staging: Option<PathBuf>,
     /// The generator's seed (default 42): the same seed, the same file.
     #[serde(default = "default_seed")]
     pub seed: u64,
@@ -108,6 +126,23 @@ pub struct DataSpec {
     /// Full-text records (description, drawings, tables), as real files.
     #[serde(default)]
     pub full_text: bool,
+}
+
+/// A path or a list of paths (`input = "a.xml"`, `input = ["a.xml", "b.xml"]`).
+fn one_path_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        One(PathBuf),
+        Many(Vec<PathBuf>),
+    }
+    match <Raw as serde::Deserialize>::deserialize(d) {
+        Ok(Raw::One(p)) => Ok(vec![p]),
+        Ok(Raw::Many(v)) => Ok(v),
+        Err(_) => Err(serde::de::Error::custom(
+            "expected a path or a list of paths, e.g. \"my-applications.xml\" or [\"a.xml\", \"b.xml\"]",
+        )),
+    }
 }
 
 fn default_seed() -> u64 {

@@ -22,8 +22,6 @@ use std::path::{Path, PathBuf};
 
 pub use crate::analysis::compare::{Comparison, compare_reports as compare};
 
-/// Record sizes (KB) of a sample of the generator's output for `d`, so the
-/// simulated parse cost follows the same size distribution.
 /// Record sizes in KB to draw from when simulating data `d`: the first
 /// (at most) 2,000 records the generator makes for it.
 pub fn size_sample(d: &DataKey) -> Vec<f64> {
@@ -36,13 +34,11 @@ pub fn size_sample(d: &DataKey) -> Vec<f64> {
         .collect()
 }
 
-/// Where simulated results of a scenario go: beside the measured ones.
 /// The folder a simulation of `s` writes to (beside its measured one).
 pub fn sim_output_dir(s: &Scenario) -> PathBuf {
     store::sim_output_dir(&store::output_dir(&s.name, s.output.as_deref()))
 }
 
-/// Totals of a simulated sweep, for the benchmark.
 /// What a simulation of a scenario cost, for the events/s line.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SimStats {
@@ -54,13 +50,15 @@ pub struct SimStats {
     pub seconds: f64,
 }
 
-/// Simulates every configuration of `s` on `cores` cores.
 /// Simulates every configuration of `s` on `cores` cores with `model`,
 /// as many times as the scenario repeats, into a report marked simulated.
+/// `user_sizes` are the record sizes (KB) of the user's own data when the
+/// scenario runs on it (else the generator's are sampled).
 pub fn simulate_scenario(
     s: &Scenario,
     model: &CostModel,
     cores: usize,
+    user_sizes: Option<&[f64]>,
 ) -> Result<(Report, SimStats)> {
     let configs = expand(s);
     if let Some(c) = configs
@@ -80,7 +78,8 @@ pub fn simulate_scenario(
     let mut samples: Vec<(DataKey, Vec<f64>)> = Vec::new();
     for c in &configs {
         if !samples.iter().any(|(k, _)| *k == c.data) {
-            samples.push((c.data, size_sample(&c.data)));
+            let sizes = user_sizes.map_or_else(|| size_sample(&c.data), <[f64]>::to_vec);
+            samples.push((c.data, sizes));
         }
         let sizes = &samples
             .iter()
