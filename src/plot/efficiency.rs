@@ -43,6 +43,9 @@ fn lines_of(
             Pt::exact(s.workers() as f64, b)
         })
         .collect();
+    // Named after its curve in the figure's CSV; the legend leaves it out
+    // (the note says what dashed means).
+    let busy_label = format!("{label}: busy fraction");
     [
         Line {
             label,
@@ -51,7 +54,7 @@ fn lines_of(
             style,
         },
         Line {
-            label: "busy fraction".into(),
+            label: busy_label,
             points: busy,
             dashed: true,
             style,
@@ -140,5 +143,14 @@ mod tests {
             busy.points
         );
         assert!(caption.contains("overstates"), "{caption}");
+        // Each busy-fraction line is named after its curve (in the CSV),
+        // and the legend lists each curve once, not "busy fraction" × 4.
+        assert_eq!(busy.label, format!("{}: busy fraction", eff.label));
+        let legend = super::super::draw::legend_labels(&chart);
+        assert_eq!(legend.len(), 1 + 4, "{legend:?}");
+        legend
+            .iter()
+            .skip(1)
+            .for_each(|l| assert!(!l.contains("busy"), "{legend:?}"));
     }
 }

@@ -70,15 +70,17 @@ pub fn prepare(r: &Report) -> Prepared<Heatmap> {
                 .collect()
         })
         .collect();
-    let best = cells
-        .iter()
-        .max_by(|a, b| rate(a).total_cmp(&rate(b)))
-        .expect("cells");
-    let caption = caption(best, &workers, &batches, &values);
+    let caption = caption(&cells, &batches);
+    let pooled = cells.iter().find(|s| s.workers() > 1).unwrap_or(&cells[0]);
+    let f = &pooled.facets;
     Ok((
         Heatmap {
             title: format!(
-                "Throughput (records/s, ★ best): workers × batch size ({})",
+                "Throughput (records/s, ★ highest median): workers × batch size ({} {}, {}, {} records; {})",
+                f.engine,
+                f.method,
+                f.lock.map_or("sequential".to_string(), |l| l.to_string()),
+                f.records,
                 r.scenario.name
             ),
             x_label: "batch size (records)".into(),
@@ -92,48 +94,99 @@ pub fn prepare(r: &Report) -> Prepared<Heatmap> {
     ))
 }
 
-fn caption(
-    best: &ConfigSummary,
-    workers: &[usize],
-    batches: &[usize],
-    values: &[Vec<Option<f64>>],
-) -> String {
+/// The median throughput and its interval.
+fn rate_ci(s: &ConfigSummary) -> (f64, f64, f64) {
+    s.records_per_s
+        .map_or((0.0, 0.0, 0.0), |t| (t.median, t.ci.low, t.ci.high))
+}
+
+/// The highest median among `cells`, and the cells whose intervals reach
+/// its interval (it is "best" only when there are none).
+fn top<'a>(cells: &[&'a ConfigSummary]) -> (&'a ConfigSummary, Vec<&'a ConfigSummary>) {
+    let best = *cells
+        .iter()
+        .max_by(|a, b| rate_ci(a).0.total_cmp(&rate_ci(b).0))
+        .expect("cells");
+    let low = rate_ci(best).1;
+    let rivals = cells
+        .iter()
+        .copied()
+        .filter(|c| c.id != best.id && rate_ci(c).2 >= low)
+        .collect();
+    (best, rivals)
+}
+
+/// Names a best cell, or a best worker count per batch size, only where
+/// its throughput interval lies above all the others'; otherwise says
+/// which cannot be told apart.
+fn caption(cells: &[&ConfigSummary], batches: &[usize]) -> String {
+    let (best, rivals) = top(cells);
     let f = &best.facets;
+    let (m, lo, hi) = rate_ci(best);
     let mut caption = format!(
-        "Best: {} worker(s) with batches of {} at {:.0} records/s ({} {}, {}, {} records).",
+        "Highest median: {} worker(s) with batches of {} at {:.0} records/s (interval {:.0}–{:.0}; {} {}, {}, {} records); ",
         f.workers,
         f.batch_size,
-        best.records_per_s.map_or(0.0, |t| t.median),
+        m,
+        lo,
+        hi,
         f.engine,
         f.method,
         f.lock.map_or("sequential".to_string(), |l| l.to_string()),
         f.records
     );
-    // Does the best worker count change with the batch size?
-    let best_w: Vec<usize> = (0..batches.len())
-        .map(|x| {
-            (0..workers.len())
-                .filter(|y| values[*y][x].is_some())
-                .max_by(|a, b| values[*a][x].unwrap().total_cmp(&values[*b][x].unwrap()))
-                .map_or(0, |y| workers[y])
+    caption += &if rivals.is_empty() {
+        "its interval lies above every other cell's, so it is the best measured.".to_string()
+    } else {
+        format!(
+            "its interval overlaps those of {} other cell(s), so no cell is shown to be the best.",
+            rivals.len()
+        )
+    };
+    let per_batch: Vec<(usize, usize, Vec<usize>)> = batches
+        .iter()
+        .map(|b| {
+            let at: Vec<&ConfigSummary> = cells
+                .iter()
+                .copied()
+                .filter(|s| s.facets.batch_size == *b)
+                .collect();
+            let (t, r) = top(&at);
+            (*b, t.workers(), r.iter().map(|x| x.workers()).collect())
         })
         .collect();
-    if best_w.windows(2).any(|p| p[0] != p[1]) {
-        caption += &format!(
-            " The best worker count depends on the batch size: {}.",
-            batches
-                .iter()
-                .zip(&best_w)
-                .map(|(b, w)| format!("{w} at {b}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    } else {
-        caption += &format!(
+    let clear: Vec<usize> = per_batch
+        .iter()
+        .filter(|p| p.2.is_empty())
+        .map(|p| p.1)
+        .collect();
+    let words: Vec<String> = per_batch
+        .iter()
+        .map(|(b, w, r)| {
+            if r.is_empty() {
+                format!("{w} at {b}")
+            } else {
+                let others: Vec<String> = r.iter().map(|x| x.to_string()).collect();
+                format!("{w} at {b} (not told apart from {})", others.join(", "))
+            }
+        })
+        .collect();
+    caption += &if clear.len() == per_batch.len() && clear.windows(2).all(|p| p[0] == p[1]) {
+        format!(
             " The best worker count is {} at every batch size.",
-            best_w[0]
-        );
-    }
+            clear[0]
+        )
+    } else if clear.len() == per_batch.len() {
+        format!(
+            " The best worker count depends on the batch size: {}.",
+            words.join(", ")
+        )
+    } else {
+        format!(
+            " Highest median worker count per batch size: {}; the data cannot tell where the intervals overlap.",
+            words.join(", ")
+        )
+    };
     caption
 }
 
@@ -149,12 +202,63 @@ mod tests {
         assert_eq!(h.values.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 2]);
         assert!(h.values.iter().flatten().all(|v| v.is_some()));
         assert!(
-            caption.starts_with("Best: 4 worker(s) with batches of 1000"),
+            caption.starts_with("Highest median: 4 worker(s) with batches of 1000"),
             "{caption}"
         );
+        assert!(caption.contains("so it is the best measured"), "{caption}");
         assert!(
             caption.contains("best worker count is 4 at every batch size"),
             "{caption}"
         );
+        assert!(
+            h.title.contains("sqlite bulk, native, 10000 records"),
+            "{}",
+            h.title
+        );
+    }
+
+    /// The caption's figures are the table's (the best cell's median and
+    /// interval), and widening one rival's interval to reach the best one
+    /// takes back the claim of a best.
+    #[test]
+    fn best_only_where_the_intervals_part() {
+        let mut r = super::super::testdata::report();
+        let (h, caption) = super::prepare(&r).unwrap();
+        let top = h
+            .values
+            .iter()
+            .flatten()
+            .flatten()
+            .fold(0.0, |a: f64, b| a.max(*b));
+        let best = r
+            .summaries
+            .iter()
+            .find(|s| s.records_per_s.is_some_and(|t| t.median == top))
+            .unwrap();
+        let t = best.records_per_s.unwrap();
+        assert!(
+            caption.contains(&format!(
+                "at {:.0} records/s (interval {:.0}–{:.0}",
+                t.median, t.ci.low, t.ci.high
+            )),
+            "{caption}"
+        );
+        // The 2-worker cell at batch 1000 now reaches the best one.
+        let rival = r
+            .summaries
+            .iter_mut()
+            .find(|s| s.id == "r10000/g/b1000/w2")
+            .unwrap();
+        rival.records_per_s.as_mut().unwrap().ci.high = t.median * 2.0;
+        let (_, caption) = super::prepare(&r).unwrap();
+        assert!(
+            caption.contains("no cell is shown to be the best"),
+            "{caption}"
+        );
+        assert!(
+            caption.contains("4 at 1000 (not told apart from 2)"),
+            "{caption}"
+        );
+        assert!(caption.contains("the data cannot tell"), "{caption}");
     }
 }

@@ -141,9 +141,8 @@ pub(crate) fn interval_note(what: &str, intervals: &[Interval]) -> String {
 }
 
 /// At most this many lines per chart, so it stays readable: seven
-/// Okabe–Ito colours, and the eighth line takes the first colour with
-/// another marker (the legend shows each line's marker). Eight covers the
-/// quickstart's 2 engines × 2 lock models × 2 batch sizes.
+/// Okabe–Ito colours and a grey, each line also with its own marker. Eight
+/// covers the quickstart's 2 engines × 2 lock models × 2 batch sizes.
 pub const MAX_LINES: usize = 8;
 
 /// Keeps the first [`MAX_LINES`] series of a chart and returns the

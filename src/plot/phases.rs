@@ -10,30 +10,57 @@ use crate::analysis::ConfigSummary;
 use crate::report::Report;
 use crate::run::{Phase, PhaseTimes};
 
-/// At most this many configurations.
-pub const MAX_BARS: usize = 12;
+/// At most this many bars (a single writer has a bar of its own): more
+/// than a column of print holds legibly.
+pub const MAX_BARS: usize = 24;
 
-/// The configurations shown: the largest data set, and at most
-/// `MAX_BARS` of them (the most common batch size first).
-fn shown(r: &Report) -> Vec<&ConfigSummary> {
+/// The bars a configuration takes.
+fn bars_of(s: &ConfigSummary) -> usize {
+    1 + usize::from(s.breakdown.as_ref().is_some_and(|b| b.writer.is_some()))
+}
+
+/// The configurations shown and what slice of the sweep they are: the
+/// largest data set; when that takes more than `MAX_BARS` bars, its most
+/// common batch size; and when that still does, its first configurations
+/// (the sentence says so, and the table holds them all).
+fn shown(r: &Report) -> (Vec<&ConfigSummary>, String) {
     let mut m: Vec<&ConfigSummary> = measured(r)
         .into_iter()
         .filter(|s| s.breakdown.is_some())
         .collect();
     let max_records = m.iter().map(|s| s.facets.records).max().unwrap_or(0);
+    let all = m.len();
     m.retain(|s| s.facets.records == max_records);
-    if m.len() > MAX_BARS {
-        let mut sizes: Vec<usize> = m.iter().map(|s| s.facets.batch_size).collect();
-        sizes.sort();
-        let common = sizes
+    let mut slice = format!("{max_records} records");
+    if all > m.len() {
+        slice += " (the largest data set; the others are in the table \"Where the time goes\")";
+    }
+    let bars = |m: &[&ConfigSummary]| m.iter().map(|s| bars_of(s)).sum::<usize>();
+    let mut batches: Vec<usize> = m.iter().map(|s| s.facets.batch_size).collect();
+    batches.sort();
+    if bars(&m) > MAX_BARS && batches.first() != batches.last() {
+        let common = batches
             .iter()
-            .max_by_key(|b| sizes.iter().filter(|x| x == b).count())
+            .max_by_key(|b| batches.iter().filter(|x| x == b).count())
             .copied()
             .unwrap_or(0);
         m.retain(|s| s.facets.batch_size == common);
-        m.truncate(MAX_BARS);
+        slice += &format!(", batches of {common} only (the other batch sizes are in the table)");
     }
-    m
+    if bars(&m) > MAX_BARS {
+        let before = m.len();
+        let mut used = 0;
+        m.retain(|s| {
+            used += bars_of(s);
+            used <= MAX_BARS
+        });
+        slice += &format!(
+            ", the first {} of its {before} configurations (the other {} are in the table)",
+            m.len(),
+            before - m.len()
+        );
+    }
+    (m, slice)
 }
 
 fn bar_label(s: &ConfigSummary) -> String {
@@ -51,7 +78,7 @@ fn share(p: &PhaseTimes, phase: Phase) -> f64 {
 
 /// The chart and its caption from `r`, or why it cannot be drawn.
 pub fn prepare(r: &Report) -> Prepared<StackedBars> {
-    let m = shown(r);
+    let (m, slice) = shown(r);
     let Some(first) = m.first() else {
         return Err("no measured configuration".into());
     };
@@ -72,7 +99,7 @@ pub fn prepare(r: &Report) -> Prepared<StackedBars> {
     };
     let (wait, over) = (worst(Phase::Wait), worst(Phase::Overhead));
     let caption = format!(
-        "One real run per configuration (the one with the median wall time). Lock/queue waiting takes up to {:.0}% of all thread time ({}); overhead up to {:.0}% ({}). Workers are summed into one bar and the single writer has its own, so each configuration's bars add up to its wall time × threads, and a perfectly parallel run keeps the sequential bar's height.",
+        "{slice}: one real run per configuration (the one with the median wall time). Among them, lock/queue waiting takes up to {:.0}% of all thread time ({}); overhead up to {:.0}% ({}). Workers are summed into one bar and the single writer has its own, so each configuration's bars add up to its wall time × threads, and a perfectly parallel run keeps the sequential bar's height.",
         100.0 * share(&total(wait), Phase::Wait),
         wait.label(),
         100.0 * share(&total(over), Phase::Overhead),
@@ -113,7 +140,51 @@ mod tests {
         let four = bars.bars.iter().find(|b| b.0.ends_with("×4")).unwrap();
         assert!(four.1[2] > 0.0);
         assert!(
-            caption.contains("Lock/queue waiting takes up to"),
+            caption.starts_with("10000 records (the largest data set"),
+            "{caption}"
+        );
+        assert!(
+            caption.contains("lock/queue waiting takes up to"),
+            "{caption}"
+        );
+    }
+
+    /// The caption's share is the table's (wait / the bar's total, for the
+    /// configuration it names), and a sweep too large for one figure says
+    /// what it left out instead of dropping it silently.
+    #[test]
+    fn the_share_is_the_tables_and_nothing_is_dropped_unsaid() {
+        let mut r = super::super::testdata::report();
+        let (_, caption) = super::prepare(&r).unwrap();
+        let worst = r
+            .summaries
+            .iter()
+            .filter(|s| s.facets.records == 10_000)
+            .filter_map(|s| s.breakdown.as_ref().map(|b| (s, b.total())))
+            .max_by(|a, b| (a.1.wait_s / a.1.total()).total_cmp(&(b.1.wait_s / b.1.total())))
+            .unwrap();
+        let pct = 100.0 * worst.1.wait_s / worst.1.total();
+        assert!(
+            caption.contains(&format!(
+                "takes up to {pct:.0}% of all thread time ({})",
+                worst.0.label()
+            )),
+            "{caption}"
+        );
+        // 30 configurations at one batch size: more bars than fit.
+        let template = r.summaries[0].clone();
+        r.summaries = (0..30)
+            .map(|i| {
+                let mut s = template.clone();
+                s.id = format!("c{i}");
+                s
+            })
+            .collect();
+        let (bars, caption) = super::prepare(&r).unwrap();
+        assert_eq!(bars.bars.len(), super::MAX_BARS);
+        assert!(
+            caption
+                .contains("the first 24 of its 30 configurations (the other 6 are in the table)"),
             "{caption}"
         );
     }

@@ -67,7 +67,7 @@ fn speedup_line(members: &[&ConfigSummary], label: String, style: usize) -> Line
 }
 
 /// The group's fitted USL curve, dashed in its colour, when there is a fit.
-fn fit_line(r: &Report, members: &[&ConfigSummary], style: usize) -> Option<Line> {
+fn fit_line(r: &Report, members: &[&ConfigSummary], label: &str, style: usize) -> Option<Line> {
     let f = r
         .fits
         .iter()
@@ -81,7 +81,7 @@ fn fit_line(r: &Report, members: &[&ConfigSummary], style: usize) -> Option<Line
         })
         .collect();
     Some(Line {
-        label: "USL fit".into(),
+        label: format!("{label}: USL fit"),
         points,
         dashed: true,
         style,
@@ -143,7 +143,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
     } = curves(r)?;
     let mut lines = Vec::new();
     for (i, ((_, members), label)) in groups.iter().zip(names).enumerate() {
-        lines.extend(fit_line(r, members, i));
+        lines.extend(fit_line(r, members, &label, i));
         lines.push(speedup_line(members, label, i));
     }
     let mut note = interval_note("the speedup", &intervals);

@@ -185,10 +185,24 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 0, 0),       // black
 ];
 
-/// The colour of series style `i`: the palette without its black (kept
-/// for references), cycled.
+/// The series colours: the palette without its black (kept for
+/// references), and a mid grey, so a chart's eight lines
+/// ([`super::MAX_LINES`]) never share a colour.
+const SERIES: [RGBColor; 8] = [
+    PALETTE[0],
+    PALETTE[1],
+    PALETTE[2],
+    PALETTE[3],
+    PALETTE[4],
+    PALETTE[5],
+    PALETTE[6],
+    RGBColor(110, 110, 110),
+];
+
+/// The colour of series style `i` (distinct for the first eight, then
+/// cycled).
 pub fn colour(i: usize) -> RGBColor {
-    PALETTE[i % (PALETTE.len() - 1)]
+    SERIES[i % SERIES.len()]
 }
 
 /// Marker shapes, cycled with the colours so that series differ in two ways.
@@ -227,5 +241,19 @@ pub fn phase_colour(p: crate::run::Phase) -> RGBColor {
         Insert => PALETTE[2],
         Index => PALETTE[1],
         Idle => RGBColor(190, 190, 190),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_charts_lines_never_share_a_colour_or_the_references_black() {
+        let c: Vec<_> = (0..super::super::MAX_LINES).map(super::colour).collect();
+        for (i, a) in c.iter().enumerate() {
+            assert_ne!(*a, super::PALETTE[7], "line {i} is the references' black");
+            for b in &c[i + 1..] {
+                assert_ne!(a, b, "line {i} repeats a colour");
+            }
+        }
     }
 }

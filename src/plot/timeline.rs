@@ -42,8 +42,22 @@ pub fn prepare(r: &Report, results_dir: &Path) -> Prepared<Gantt> {
             r.scenario.name
         ),
     );
-    // The full configuration is in the caption; the title stays short.
+    // What "pool overhead" holds depends on the preset: with none, only the
+    // pool's real work (threads, connections, hand-offs) is in it.
     let f = &s.facets;
+    let caption = caption
+        + &match f.overhead {
+            Some(crate::run::Preset::None) | None => " With the overhead preset none no pool costs are simulated: the overhead is the pool's real work (starting threads, opening connections, handing out batches, shutting down).".to_string(),
+            Some(p) => format!(" The overhead holds the simulated pool costs of the preset {p} (start-up, dispatch, shutdown) and the pool's real work."),
+        }
+        + &if f.record_work_ns > 0 {
+            format!(
+                " Parsing includes the simulated work of {} ms per record.",
+                f.record_work_ns as f64 / 1e6
+            )
+        } else {
+            String::new()
+        };
     gantt.title = format!(
         "Worker timeline: {} {} ×{}",
         f.engine,
@@ -145,6 +159,42 @@ mod tests {
         assert_eq!(g.spans[4].0, 2);
         assert!(
             caption.contains("50% of their time parsing, 25% inserting, 25% waiting"),
+            "{caption}"
+        );
+    }
+
+    /// What "pool overhead" holds follows the configuration's preset: a
+    /// sweep without simulated pool costs is not told its overhead is one.
+    #[test]
+    fn the_overhead_is_explained_by_the_preset() {
+        let mut r = super::super::testdata::report();
+        let dir = tempfile::tempdir().unwrap();
+        let events = vec![
+            ev(0, Phase::Overhead, 0.0, 1.0),
+            ev(0, Phase::Parse, 1.0, 2.0),
+        ];
+        for s in &r.summaries {
+            let f = crate::store::timeline_file(dir.path(), &s.id);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, serde_json::to_vec(&events).unwrap()).unwrap();
+        }
+        let (_, caption) = prepare(&r, dir.path()).unwrap();
+        assert!(caption.contains("50% in pool overhead"), "{caption}");
+        assert!(
+            caption.contains("preset none no pool costs are simulated"),
+            "{caption}"
+        );
+        for s in r.summaries.iter_mut() {
+            s.facets.overhead = Some(crate::run::Preset::PythonMp);
+            s.facets.record_work_ns = 2_000_000;
+        }
+        let (_, caption) = prepare(&r, dir.path()).unwrap();
+        assert!(
+            caption.contains("simulated pool costs of the preset python-mp"),
+            "{caption}"
+        );
+        assert!(
+            caption.contains("simulated work of 2 ms per record"),
             "{caption}"
         );
     }

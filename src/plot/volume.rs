@@ -76,9 +76,22 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
     ))
 }
 
-/// One line for the caption: (label, first point, last point, first
-/// record count above 1×).
-type Summary = (String, (f64, f64), (f64, f64), Option<f64>);
+/// Where a line first rises above 1×.
+#[derive(Debug, Clone, PartialEq)]
+enum Cross {
+    /// At this record count its interval lies wholly above 1× (low end
+    /// given).
+    Clearly(f64, f64),
+    /// Only the estimate is above 1× (at this count, whose interval
+    /// reaches down to this low end); no count's interval lies above 1×.
+    EstimateOnly(f64, f64),
+    /// Never above 1×.
+    Never,
+}
+
+/// One line for the caption: (label, first point, last point, where it
+/// rises above 1×).
+type Summary = (String, (f64, f64), (f64, f64), Cross);
 
 fn lines_summary(series: &[Vec<&ConfigSummary>]) -> Vec<Summary> {
     let firsts: Vec<&ConfigSummary> = series.iter().map(|v| v[0]).collect();
@@ -89,22 +102,35 @@ fn lines_summary(series: &[Vec<&ConfigSummary>]) -> Vec<Summary> {
             let mut v = v.clone();
             v.sort_by_key(|s| s.facets.records);
             let p = |s: &ConfigSummary| (s.facets.records as f64, s.speedup.unwrap_or(0.0));
-            let cross = v
-                .iter()
-                .find(|s| s.speedup.unwrap_or(0.0) > 1.0)
-                .map(|s| s.facets.records as f64);
+            let low = |s: &ConfigSummary| s.speedup_ci.map_or(s.speedup.unwrap_or(0.0), |c| c.low);
+            let n = |s: &ConfigSummary| s.facets.records as f64;
+            let cross = match v.iter().find(|s| low(s) > 1.0) {
+                Some(s) => Cross::Clearly(n(s), low(s)),
+                None => v
+                    .iter()
+                    .find(|s| s.speedup.unwrap_or(0.0) > 1.0)
+                    .map_or(Cross::Never, |s| Cross::EstimateOnly(n(s), low(s))),
+            };
             (label, p(v[0]), p(v[v.len() - 1]), cross)
         })
         .collect()
 }
 
+/// "Above 1×" only where the interval says so; an estimate above 1× whose
+/// interval reaches 1× is called what it is.
 fn caption(lines: &[Summary]) -> String {
     lines
         .iter()
         .map(|(label, first, last, cross)| {
-            let cross = cross.map_or(", never above 1×".into(), |x| {
-                format!(", first above 1× at {x} records")
-            });
+            let cross = match cross {
+                Cross::Clearly(x, low) => {
+                    format!(", clearly above 1× from {x} records (interval from {low:.2}×)")
+                }
+                Cross::EstimateOnly(x, low) => format!(
+                    ", above 1× from {x} records by the estimate only (its interval reaches down to {low:.2}×), never clearly"
+                ),
+                Cross::Never => ", never above 1×".into(),
+            };
             format!(
                 "{label}: {:.2}× at {} records to {:.2}× at {}{cross}",
                 first.1, first.0, last.1, last.0
@@ -129,8 +155,42 @@ mod tests {
             vec![100.0, 10000.0]
         );
         assert!(l.points[0].y < 1.0 && l.points[1].y > 1.0);
+        // The fixture's intervals are its runs' spread (±1%): clearly above.
         assert!(
-            caption.contains("first above 1× at 10000 records"),
+            caption.contains("clearly above 1× from 10000 records"),
+            "{caption}"
+        );
+    }
+
+    /// The caption's numbers against the figure's own points, and the
+    /// claim following the interval: widened to reach below 1×, the same
+    /// estimate is no longer called clearly above.
+    #[test]
+    fn above_one_only_where_the_interval_is() {
+        let mut r = super::super::testdata::report();
+        let (chart, caption) = super::prepare(&r).unwrap();
+        let l = &chart.lines[0];
+        let (a, b) = (l.points[0].y, l.points[1].y);
+        assert!(
+            caption.starts_with(&format!(
+                "{}: {a:.2}× at 100 records to {b:.2}× at 10000",
+                l.label
+            )),
+            "{caption}"
+        );
+        for s in r
+            .summaries
+            .iter_mut()
+            .filter(|s| s.facets.records == 10_000)
+        {
+            if let Some(ci) = s.speedup_ci.as_mut() {
+                ci.low = 0.96;
+            }
+        }
+        let (_, caption) = super::prepare(&r).unwrap();
+        assert!(!caption.contains("clearly above"), "{caption}");
+        assert!(
+            caption.contains("above 1× from 10000 records by the estimate only (its interval reaches down to 0.96×)"),
             "{caption}"
         );
     }

@@ -50,7 +50,7 @@ impl LegendLayout {
             .map(|row| row.iter().map(lines).max().unwrap_or(1))
             .map(|l| l * g.upx(LEGEND_PT * 1.25) + g.upx(LEGEND_PT * 0.35))
             .sum();
-        let note_w = text_width + Self::key(g);
+        let note_w = (text_width + Self::key(g)).saturating_sub(g.upx(6.0));
         let note_lines = note.map_or(0, |n| wrap(area, n, &g.font(NOTE_PT), note_w).len() as u32);
         g.upx(8.0) + rows + note_lines * g.upx(NOTE_PT * 1.25)
     }
@@ -188,7 +188,9 @@ fn legend<DB: DrawingBackend>(
         let grey = BLACK.mix(0.7);
         let note_style = g.font(NOTE_PT).color(&grey);
         y += g.px(4.0);
-        let width = layout.text_width + key as u32;
+        // The note starts 3 px in; a margin as wide on the right keeps its
+        // longest line inside the legend's area (it was cut at the edge).
+        let width = (layout.text_width + key as u32).saturating_sub(g.upx(6.0));
         for line in wrap(area, n, &note_style, width) {
             area.draw(&Text::new(line, (g.px(3.0), y), note_style.clone()))
                 .map_err(err)?;

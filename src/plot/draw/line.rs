@@ -37,8 +37,17 @@ impl LineChart {
         (x0, x1, y0, y1)
     }
 
-    /// The legend entries: the reference first, then every labelled line.
+    /// The legend entries: the reference first, then every labelled line,
+    /// except a dashed line in the colour of a solid one (its fit or its
+    /// derived series: the chart's note says what dashed means), so eight
+    /// curves do not bring eight identical "fit" entries.
     fn legend_items(&self) -> Vec<LegendItem> {
+        let solid: Vec<usize> = self
+            .lines
+            .iter()
+            .filter(|l| !l.dashed && !l.label.is_empty())
+            .map(|l| l.style)
+            .collect();
         let reference = self.reference.iter().map(|r| LegendItem {
             label: r.label.clone(),
             colour: BLACK,
@@ -50,6 +59,7 @@ impl LineChart {
             .lines
             .iter()
             .filter(|l| !l.label.is_empty())
+            .filter(|l| !(l.dashed && solid.contains(&l.style)))
             .map(|l| LegendItem {
                 label: l.label.clone(),
                 colour: colour(l.style),
@@ -188,4 +198,11 @@ fn draw_markers<DB: DrawingBackend>(
 ) -> Result<()> {
     let area = chart.plotting_area();
     pts.iter().try_for_each(|p| marker_at(area, g, *p, style))
+}
+
+/// The legend's labels of `chart`, in order (for tests of what a reader
+/// sees).
+#[cfg(test)]
+pub(crate) fn legend_labels(chart: &LineChart) -> Vec<String> {
+    chart.legend_items().into_iter().map(|i| i.label).collect()
 }

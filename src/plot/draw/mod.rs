@@ -9,6 +9,8 @@ mod bands;
 mod heatmap;
 mod legend;
 mod line;
+#[cfg(test)]
+pub(crate) use line::legend_labels;
 mod text;
 
 pub use axis::{linear_ticks, log_ticks, round_sig, tick};
