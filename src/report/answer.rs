@@ -57,9 +57,14 @@ fn steps(r: &Report) -> Vec<Step<'_>> {
         .collect()
 }
 
+/// The cores the figures are about: the simulated ones, or this machine's.
+fn cores(r: &Report) -> usize {
+    r.simulated_cores.unwrap_or(r.environment.cores)
+}
+
 /// The sentence on more workers, from the counted verdicts.
 fn workers_sentence(r: &Report, steps: &[Step]) -> String {
-    let cores = r.environment.cores;
+    let cores = cores(r);
     let count = |v: &[Verdict]| {
         steps
             .iter()
@@ -78,8 +83,13 @@ fn workers_sentence(r: &Report, steps: &[Step]) -> String {
         }
         _ => "with their most workers than with the next fewer".to_string(),
     };
+    let (place, measured) = if r.simulated {
+        ("In the simulation", "simulated")
+    } else {
+        ("On this machine", "measured")
+    };
     let mut s = format!(
-        "On this machine ({cores} cores), {faster} of {} curve(s) ran faster {which}, {same} could not be told apart and {slower} ran slower",
+        "{place} ({cores} cores), {faster} of {} curve(s) ran faster {which}, {same} could not be told apart and {slower} ran slower",
         steps.len()
     );
     let most = steps.iter().map(|x| x.more.workers()).max().unwrap_or(0);
@@ -98,7 +108,7 @@ fn workers_sentence(r: &Report, steps: &[Step]) -> String {
         };
         let _ = write!(
             s,
-            ": beyond {cores} workers the extra workers can only share the {cores} cores, and no speedup measured {bound} (the highest is {best:.2}×)"
+            ": beyond {cores} workers the extra workers can only share the {cores} cores, and no speedup {measured} {bound} (the highest is {best:.2}×)"
         );
     }
     s + "."
@@ -178,14 +188,19 @@ fn sureness_and_scope(r: &Report) -> String {
     engines.dedup();
     let _ = write!(
         s,
-        "Scope: {} record(s), {}, this machine's {} cores; for the thesis's 717K records or other core counts, `ingestlab simulate` and `ingestlab whatif` extrapolate.",
+        "Scope: {} record(s), {}, {} {} cores; for the thesis's 717K records or other core counts, `ingestlab simulate` and `ingestlab whatif` extrapolate.",
         records
             .iter()
             .map(|x| x.to_string())
             .collect::<Vec<_>>()
             .join(", "),
         engines.join(", "),
-        r.environment.cores
+        if r.simulated {
+            "the simulation's"
+        } else {
+            "this machine's"
+        },
+        cores(r)
     );
     s
 }
@@ -308,5 +323,26 @@ mod tests {
             capped.contains("Speedups pair the runs of each of 8 round(s)"),
             "{capped}"
         );
+    }
+
+    /// A simulation answers for the cores it simulated, and says it
+    /// simulated: an 8-core simulation run on this 2-core machine is not
+    /// "this machine's 2 cores".
+    #[test]
+    fn a_simulation_speaks_of_its_own_cores() {
+        let mut r = report(1.1);
+        r.simulated = true;
+        r.simulated_cores = Some(8);
+        let a = answer(&r).join(" ");
+        assert!(a.contains("In the simulation (8 cores)"), "{a}");
+        assert!(a.contains("the simulation's 8 cores"), "{a}");
+        assert!(!a.contains("this machine"), "{a}");
+        assert!(
+            !a.contains("share the 8 cores"),
+            "4 workers fit 8 cores: {a}"
+        );
+        r.simulated_cores = Some(2);
+        let a = answer(&r).join(" ");
+        assert!(a.contains("no speedup simulated exceeds 2×"), "{a}");
     }
 }

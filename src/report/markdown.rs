@@ -45,7 +45,7 @@ const SECTIONS: [fn(&mut String, &Report) -> Out; 12] = [
 ];
 
 fn header(md: &mut String, r: &Report) -> Out {
-    let (s, e) = (&r.scenario, &r.environment);
+    let s = &r.scenario;
     writeln!(
         md,
         "# {}{}\n",
@@ -63,6 +63,19 @@ fn header(md: &mut String, r: &Report) -> Out {
         )?;
     }
     let failed = r.runs.iter().filter(|x| x.failed).count();
+    if r.simulated {
+        // No warm-up, no database, no order: a model run once per seed.
+        writeln!(
+            md,
+            "{} configurations, {} simulated runs ({failed} failed): each configuration simulated {} time(s) in virtual time, with the model's seeds {}, {}, …\n",
+            r.configs.len(),
+            r.runs.len(),
+            s.repetitions.fixed_or_min(),
+            s.data.seed,
+            s.data.seed.wrapping_add(1)
+        )?;
+        return provenance(md, r);
+    }
     writeln!(
         md,
         "{} configurations, {} runs ({failed} failed), {} after {} warm-up run(s), every run on a fresh database; {}.\n",
@@ -84,6 +97,13 @@ fn header(md: &mut String, r: &Report) -> Out {
             crate::scenario::Order::Grouped => "measured configuration after configuration (grouped order: speedups are unpaired and carry the machine's drift between configurations)".to_string(),
         }
     )?;
+    provenance(md, r)
+}
+
+/// What the figures were made from and on: the user's data, a
+/// simulation's cores, the machine and the engines' builds.
+fn provenance(md: &mut String, r: &Report) -> Out {
+    let e = &r.environment;
     if let Some(i) = &r.input {
         writeln!(md, "Data: {}.\n", i.sentence())?;
     }
