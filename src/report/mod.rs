@@ -159,7 +159,12 @@ pub fn build_report(
     engines.sort();
     engines.dedup();
     let fits = crate::analysis::fit::fit_groups(&summaries, &runs);
-    let content = content_checks(&configs, &runs);
+    // Simulated runs store nothing: there is no content to compare.
+    let content = if simulated {
+        Vec::new()
+    } else {
+        content_checks(&configs, &runs)
+    };
     for c in content.iter().filter(|c| !c.differing.is_empty()) {
         warnings.push(format!(
             "{}: {} run(s) stored other content than the rest of the sweep on the same input: {}",
@@ -282,6 +287,14 @@ pub(crate) mod fixture {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simulated_runs_are_not_said_to_store_the_same_content() {
+        let r = fixture::report();
+        assert_eq!(r.content.len(), 1, "measured runs are compared");
+        let sim = build_report(&r.scenario, r.configs.clone(), r.runs.clone(), true);
+        assert!(sim.content.is_empty(), "{:?}", sim.content);
+    }
 
     #[test]
     fn runs_under_100_ms_are_warned_about_with_the_shortest() {

@@ -39,9 +39,12 @@ struct Row<'a> {
     batch_time_sum_s: f64,
     busy_fraction: f64,
     busy_retries: u64,
-    peak_rss_bytes: u64,
+    /// Empty for simulated runs, which have no process.
+    peak_rss_bytes: Option<u64>,
     connections_opened: u64,
-    verified: bool,
+    /// Empty for simulated runs: they store nothing, so nothing is
+    /// verified (not "true").
+    verified: Option<bool>,
     /// Seconds since the Unix epoch when the run started.
     started_unix_s: Option<f64>,
     /// The machine during the run (`machine::MachineSample`), percent and
@@ -72,6 +75,7 @@ impl Exporter for RunsCsv {
                 continue;
             };
             let r = run.result.as_ref();
+            let measured = r.filter(|r| !r.simulated);
             let m = |f: fn(&RunResult) -> f64| r.map_or(0.0, f);
             let n = |f: fn(&RunResult) -> u64| r.map_or(0, f);
             w.serialize(Row {
@@ -104,9 +108,9 @@ impl Exporter for RunsCsv {
                 batch_time_sum_s: m(|r| r.batch_time_sum_s),
                 busy_fraction: m(|r| r.busy_fraction()),
                 busy_retries: n(|r| r.busy_retries),
-                peak_rss_bytes: n(|r| r.peak_rss_bytes),
+                peak_rss_bytes: measured.map(|r| r.peak_rss_bytes),
                 connections_opened: n(|r| r.connections_opened),
-                verified: r.is_some_and(|r| r.verification.passed),
+                verified: measured.map(|r| r.verification.passed),
                 started_unix_s: run.started_unix_s,
                 steal_pct: run.machine.map(|m| 100.0 * m.steal_share),
                 iowait_pct: run.machine.map(|m| 100.0 * m.iowait_share),
@@ -127,5 +131,24 @@ mod tests {
     fn snapshot() {
         let bytes = RunsCsv.render(&super::super::fixture::report()).unwrap();
         insta::assert_snapshot!(String::from_utf8(bytes).unwrap());
+    }
+
+    #[test]
+    fn simulated_runs_claim_no_verification_and_no_memory() {
+        let mut r = super::super::fixture::report();
+        for run in r.runs.iter_mut() {
+            if let Some(x) = run.result.as_mut() {
+                x.simulated = true;
+            }
+        }
+        let text = String::from_utf8(RunsCsv.render(&r).unwrap()).unwrap();
+        let mut rows = csv::Reader::from_reader(text.as_bytes());
+        let head = rows.headers().unwrap().clone();
+        let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+        let (v, m) = (col("verified"), col("peak_rss_bytes"));
+        for row in rows.records() {
+            let row = row.unwrap();
+            assert_eq!((&row[v], &row[m]), ("", ""), "{row:?}");
+        }
     }
 }

@@ -65,6 +65,9 @@ pub(super) fn simulated_result(
         },
         workers,
         writer,
+        // A simulated run stores nothing: this account only keeps the
+        // result's shape (counts as the model sees them). runs.csv leaves
+        // its `verified` empty, and no report counts it as verified.
         verification: Verification {
             records_in: data.records,
             rows_out: rows,
