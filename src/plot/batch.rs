@@ -77,21 +77,21 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         .flatten()
         .filter_map(|s| s.records_per_s.map(|t| t.ci))
         .collect();
-    let best = series
-        .iter()
-        .flatten()
-        .max_by(|a, b| {
-            a.records_per_s
-                .unwrap()
-                .median
-                .total_cmp(&b.records_per_s.unwrap().median)
-        })
-        .expect("non-empty");
+    let shown: Vec<&ConfigSummary> = series.iter().flatten().copied().collect();
+    let (best, rivals) = super::top(&shown);
+    let (median, lo, hi) = super::rate_ci(best);
     let caption = format!(
-        "On {max_records} records the highest throughput, {:.0} records/s, comes from batches of {} with {} worker(s); batch sizes from {} to {} were measured.",
-        best.records_per_s.unwrap().median,
+        "On {max_records} records the highest median throughput, {median:.0} records/s (interval {lo:.0}–{hi:.0}), comes from batches of {} with {} worker(s); {} Batch sizes from {} to {} were measured.",
         best.facets.batch_size,
         best.workers(),
+        if rivals.is_empty() {
+            "its interval lies above every other point's.".to_string()
+        } else {
+            format!(
+                "its interval overlaps those of {} other point(s), so the data cannot name a best batch size and worker count.",
+                rivals.len()
+            )
+        },
         sizes[0],
         sizes[sizes.len() - 1]
     ) + &dropped;
@@ -140,5 +140,45 @@ mod tests {
             caption.contains("batches of 1000 with 4 worker"),
             "{caption}"
         );
+    }
+
+    /// The caption's throughput and interval are the best point's, and a
+    /// rival whose interval reaches it takes back the claim.
+    #[test]
+    fn a_best_only_where_its_interval_clears_the_rest() {
+        let mut r = super::super::testdata::report();
+        let (chart, caption) = super::prepare(&r).unwrap();
+        let top = chart
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.y))
+            .fold(0.0, f64::max);
+        let best = r
+            .summaries
+            .iter()
+            .find(|s| {
+                s.facets.records == 10_000 && s.records_per_s.is_some_and(|t| t.median == top)
+            })
+            .unwrap();
+        let t = best.records_per_s.unwrap();
+        assert!(
+            caption.contains(&format!(
+                "{:.0} records/s (interval {:.0}–{:.0})",
+                t.median, t.ci.low, t.ci.high
+            )),
+            "{caption}"
+        );
+        assert!(
+            caption.contains("lies above every other point's"),
+            "{caption}"
+        );
+        let rival = r
+            .summaries
+            .iter_mut()
+            .find(|s| s.id == "r10000/g/b1000/w2")
+            .unwrap();
+        rival.records_per_s.as_mut().unwrap().ci.high = t.median * 2.0;
+        let (_, caption) = super::prepare(&r).unwrap();
+        assert!(caption.contains("cannot name a best"), "{caption}");
     }
 }

@@ -3,7 +3,7 @@
 //! batch size?".
 
 use super::draw::Heatmap;
-use super::{Prepared, measured};
+use super::{Prepared, measured, rate_ci, top};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
 use crate::scenario::Facets;
@@ -92,28 +92,6 @@ pub fn prepare(r: &Report) -> Prepared<Heatmap> {
         },
         caption,
     ))
-}
-
-/// The median throughput and its interval.
-fn rate_ci(s: &ConfigSummary) -> (f64, f64, f64) {
-    s.records_per_s
-        .map_or((0.0, 0.0, 0.0), |t| (t.median, t.ci.low, t.ci.high))
-}
-
-/// The highest median among `cells`, and the cells whose intervals reach
-/// its interval (it is "best" only when there are none).
-fn top<'a>(cells: &[&'a ConfigSummary]) -> (&'a ConfigSummary, Vec<&'a ConfigSummary>) {
-    let best = *cells
-        .iter()
-        .max_by(|a, b| rate_ci(a).0.total_cmp(&rate_ci(b).0))
-        .expect("cells");
-    let low = rate_ci(best).1;
-    let rivals = cells
-        .iter()
-        .copied()
-        .filter(|c| c.id != best.id && rate_ci(c).2 >= low)
-        .collect();
-    (best, rivals)
 }
 
 /// Names a best cell, or a best worker count per batch size, only where

@@ -160,6 +160,28 @@ pub(crate) fn keep_lines<T>(series: &mut Vec<T>) -> String {
     }
 }
 
+/// The median throughput and its interval.
+pub(crate) fn rate_ci(s: &ConfigSummary) -> (f64, f64, f64) {
+    s.records_per_s
+        .map_or((0.0, 0.0, 0.0), |t| (t.median, t.ci.low, t.ci.high))
+}
+
+/// The highest median among `cells`, and the cells whose intervals reach
+/// its interval (it is "best" only when there are none).
+pub(crate) fn top<'a>(cells: &[&'a ConfigSummary]) -> (&'a ConfigSummary, Vec<&'a ConfigSummary>) {
+    let best = *cells
+        .iter()
+        .max_by(|a, b| rate_ci(a).0.total_cmp(&rate_ci(b).0))
+        .expect("cells");
+    let low = rate_ci(best).1;
+    let rivals = cells
+        .iter()
+        .copied()
+        .filter(|c| c.id != best.id && rate_ci(c).2 >= low)
+        .collect();
+    (best, rivals)
+}
+
 #[cfg(test)]
 pub(crate) mod testdata {
     //! A hand-made report with known numbers for the chart preparation
