@@ -32,6 +32,15 @@ fn postgres_here() -> bool {
     found
 }
 
+/// A test's folder, and the TMPDIR the binary gets inside it (where its
+/// server's cluster folder goes, so `servers_in` finds only this test's).
+fn work_dirs() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    (dir, tmp)
+}
+
 /// Server processes whose command line names `dir` (ours, in a test's own
 /// temporary folder).
 fn servers_in(dir: &Path) -> usize {
@@ -56,9 +65,7 @@ fn every_lock_model_and_index_policy_stores_the_same_verified_rows() {
     if !postgres_here() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let tmp = dir.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
+    let (dir, tmp) = work_dirs();
     let s = dir.path().join("pg.toml");
     std::fs::write(
         &s,
@@ -97,9 +104,7 @@ fn a_killed_ingestlab_leaves_no_server_and_the_next_start_removes_its_cluster() 
     if !postgres_here() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let tmp = dir.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
+    let (dir, tmp) = work_dirs();
     let (input, _) = common::gen_file(dir.path(), "in.xml", 20_000, 0.0, 0.0);
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("ingestlab"))
         .env("TMPDIR", &tmp)
@@ -186,9 +191,7 @@ fn a_users_server_is_touched_only_inside_ingestlabs_own_schema() {
     if !postgres_here() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let tmp = dir.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
+    let (dir, tmp) = work_dirs();
     let (server, url) = users_server();
     let (input, stats) = common::gen_file(dir.path(), "in.xml", 400, 0.05, 0.05);
     let ingest = |schema: &str| {

@@ -266,6 +266,16 @@ pub struct ServerWaits {
 }
 
 impl ServerWaits {
+    /// The `n` commonest waits as "what share%" ("CPU 45%",
+    /// "Lock/extend 8%"), most first: the console's and the report's words.
+    pub fn top(&self, n: usize) -> Vec<String> {
+        self.events
+            .iter()
+            .take(n)
+            .map(|(e, _)| format!("{e} {:.0}%", 100.0 * self.share(e)))
+            .collect()
+    }
+
     /// The share of connection-samples spent on `what`.
     pub fn share(&self, what: &str) -> f64 {
         let total: u64 = self.events.iter().map(|e| e.1).sum();
@@ -562,7 +572,7 @@ mod tests {
         if !postgres_here() {
             return;
         }
-        for f in CopyFormat::ALL {
+for f in CopyFormat::ALL {
             for m in InsertMethod::ALL {
                 for i in IndexPolicy::ALL {
                     roundtrip_with(Engine::Postgres, m, i, |o| o.postgres.copy_format = f);
@@ -619,6 +629,20 @@ mod tests {
             assert!(c.build_index().is_err(), "{engine}");
             c.rollback();
         }
+    }
+
+    #[test]
+    fn server_waits_name_their_commonest_shares() {
+        let w = ServerWaits {
+            events: vec![
+                ("CPU".into(), 6),
+                ("Lock/extend".into(), 3),
+                ("IO/x".into(), 1),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(w.top(2), ["CPU 60%", "Lock/extend 30%"]);
+        assert!(ServerWaits::default().top(5).is_empty());
     }
 
     #[test]

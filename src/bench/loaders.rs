@@ -2,7 +2,7 @@
 //! already parsed, against ingestlab end to end on the XML.
 
 use super::common::BenchPlan;
-use super::common::{BATCH, Data, Table, median, n0, time_median};
+use super::common::{Data, Table, median, n0, time_median};
 use crate::backend::{self, BackendOptions, Engine};
 use crate::data::AppRecord;
 use crate::run::{LockModel, RunConfig};
@@ -150,16 +150,7 @@ fn engine_rows(
     let n = d.n();
     let cfgs: Vec<RunConfig> = PATHS
         .iter()
-        .map(|&(workers, lock)| RunConfig {
-            backend: BackendOptions {
-                engine,
-                ..Default::default()
-            },
-            workers,
-            batch_size: BATCH,
-            lock,
-            ..Default::default()
-        })
+        .map(|&(workers, lock)| super::common::config(engine, workers, lock))
         .collect();
     let (mut what, mut loader_s) = ("", Vec::new());
     let mut ingest_s: Vec<Vec<f64>> = vec![Vec::new(); cfgs.len()];

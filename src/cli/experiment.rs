@@ -91,7 +91,7 @@ fn load(a: &RunArgs) -> Result<Scenario> {
 pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
     let mut s = load(a)?;
     // Kept alive to the end: a gathered copy of the user's files lives in it.
-    let user = crate::experiment::userdata::resolve(&mut s)?;
+    let user = crate::experiment::userdata::resolve(&mut s)?.map(std::sync::Arc::new);
     let configs = scenario::expand(&s);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let check = plan::check(&s, &configs, cores, plan::free_disk(&std::env::temp_dir()));
@@ -122,7 +122,7 @@ pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
             fault: a.inject_fault,
             ..ctx.clone()
         },
-        input: user.as_ref().map(|u| (u.file.clone(), u.info.clone())),
+        input: user,
     };
     let out = run_scenario(&s, &opts, &super::progress::Bar::new())?;
     for n in &out.notes {

@@ -355,13 +355,7 @@ pub fn ingest(a: &IngestArgs, ctx: &Ctx) -> Result<Status> {
 /// tables.
 fn print_server(r: &RunResult, waits: Option<&crate::backend::ServerWaits>) {
     if let Some(w) = waits {
-        let total: u64 = w.events.iter().map(|e| e.1).sum();
-        let top: Vec<String> = w
-            .events
-            .iter()
-            .take(5)
-            .map(|(e, n)| format!("{e} {:.0}%", 100.0 * *n as f64 / total.max(1) as f64))
-            .collect();
+        let top = w.top(5);
         println!("  server waits {} ({} samples)", top.join(", "), w.ticks);
         if let Some(b) = w.peak_pss_bytes {
             println!(

@@ -291,7 +291,7 @@ fn refuse_measured(dir: &std::path::Path) -> Result<()> {
 
 pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     let mut scenario = crate::scenario::load(&a.scenario, &a.sets)?;
-    let user = crate::experiment::userdata::resolve(&mut scenario)?;
+    let user = crate::experiment::userdata::resolve(&mut scenario)?.map(std::sync::Arc::new);
     // --validate without --model calibrates first, so that the model and
     // the runs it is judged against are measured minutes apart (this
     // machine's speed drifts); that model is saved beside the errors and
@@ -307,17 +307,14 @@ pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
         model(a, &scenario)?
     };
     if a.validate {
-        measure_for_validation(&scenario, user.as_ref(), a, ctx)?;
+        measure_for_validation(&scenario, user.clone(), a, ctx)?;
     }
     let machine_cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let cores = a.cores.unwrap_or(machine_cores);
-    let sizes = user
-        .as_ref()
-        .map(|u| crate::experiment::userdata::sizes_kb(&u.file))
-        .transpose()?;
+    let sizes = user.as_ref().map(|u| u.sizes_kb());
     let (mut report, stats) =
         crate::sim::simulate_scenario(&scenario, &model, cores, sizes.as_deref())?;
-    report.input = user.map(|u| u.info);
+    report.input = user.map(|u| u.info.clone());
     // Another core count is another simulation: it gets its own folder.
     let dir = a.output.clone().unwrap_or_else(|| {
         let d = crate::sim::sim_output_dir(&scenario);
@@ -370,7 +367,7 @@ pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
 /// resumed) in its own results folder exactly as `ingestlab run` would.
 fn measure_for_validation(
     s: &crate::scenario::Scenario,
-    user: Option<&crate::experiment::userdata::UserData>,
+    user: Option<std::sync::Arc<crate::experiment::userdata::UserData>>,
     a: &SimulateArgs,
     ctx: &crate::run::Ctx,
 ) -> Result<()> {
@@ -379,7 +376,7 @@ fn measure_for_validation(
         resume: dir.join(store::JOURNAL).exists(),
         figures: a.figures.options(),
         ctx: ctx.clone(),
-        input: user.map(|u| (u.file.clone(), u.info.clone())),
+        input: user,
         ..Default::default()
     };
     println!("measuring '{}' for real in '{}'...", s.name, dir.display());

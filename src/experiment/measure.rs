@@ -1,7 +1,7 @@
 //! What a sweep does to make one run: [`Bench`] is the interface the sweep
 //! drives (so tests can drive it with a clock they control), and
-//! [`EngineBench`] the real one: generated inputs (or the user's file), a fresh database per
-//! run, the machine's state sampled around each run.
+//! [`EngineBench`] the real one: generated inputs (or the user's file), a
+//! fresh database per run, the machine's state sampled around each run.
 
 use super::progress::Progress;
 use crate::analysis::RunRecord;
@@ -41,8 +41,8 @@ pub struct EngineBench<'a> {
     /// Generated inputs, made once per data key (removed when dropped).
     work: tempfile::TempDir,
     inputs: Vec<(DataKey, Input)>,
-    /// The user's file, read by every run instead of generated data.
-    user: Option<PathBuf>,
+    /// The user's data, read by every run instead of generated data.
+    user: Option<std::sync::Arc<super::userdata::UserData>>,
     machine: MachineLog,
     started: Instant,
 }
@@ -67,22 +67,20 @@ impl<'a> EngineBench<'a> {
             .join(format!("run.{}", c.run.backend.engine))
     }
 
-    /// Every run reads the user's `file` (the scenario's data keys then
-    /// all name it) instead of generated data.
-    pub fn read_only(&mut self, file: &Path) {
-        self.user = Some(file.to_path_buf());
+    /// Every run reads the user's data (the scenario's data keys then all
+    /// name it) instead of generated data.
+    pub fn read_only(&mut self, user: std::sync::Arc<super::userdata::UserData>) {
+        self.user = Some(user);
     }
 
     /// The input of `key`: the user's file, or generated data made on
     /// first use.
     fn input(&mut self, key: &DataKey) -> Result<&Input> {
+        if let Some(u) = &self.user {
+            return Ok(&u.input);
+        }
         let i = match self.inputs.iter().position(|(k, _)| k == key) {
             Some(i) => i,
-            None if self.user.is_some() => {
-                let file = self.user.as_ref().expect("checked");
-                self.inputs.push((*key, Input::open(file)?));
-                self.inputs.len() - 1
-            }
             None => {
                 let path = self
                     .work

@@ -38,9 +38,9 @@ pub struct RunOptions {
     pub figures: crate::plot::FigureOptions,
     /// The cancel flag (and, in tests, a fault to inject).
     pub ctx: Ctx,
-    /// The user's own records: the file every run reads and what it is
-    /// (see `userdata::resolve`); None for generated data.
-    pub input: Option<(PathBuf, crate::report::InputInfo)>,
+    /// The user's own records, indexed, and what they are (see
+    /// `userdata::resolve`); None for generated data.
+    pub input: Option<std::sync::Arc<super::userdata::UserData>>,
 }
 
 /// What a sweep did.
@@ -77,8 +77,8 @@ pub fn run_scenario(s: &Scenario, opts: &RunOptions, progress: &dyn Progress) ->
     let records = reuse(s, opts, &configs, &previous, &mut notes);
     let reused = records.len();
     let mut bench = EngineBench::new(&opts.ctx, &dir)?;
-    if let Some((file, _)) = &opts.input {
-        bench.read_only(file);
+    if let Some(u) = &opts.input {
+        bench.read_only(u.clone());
     }
     let mut sink = |r: &RunRecord| journal.append(r);
     let mut sweep = Sweep {
@@ -111,7 +111,7 @@ pub fn run_scenario(s: &Scenario, opts: &RunOptions, progress: &dyn Progress) ->
         });
     }
     report.partial = interrupted || stop == Some(StopReason::Failing);
-    report.input = opts.input.as_ref().map(|i| i.1.clone());
+    report.input = opts.input.as_ref().map(|u| u.info.clone());
     report.server_waits = configs
         .iter()
         .filter_map(|c| {

@@ -12,10 +12,12 @@ use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The user's data, ready for runs: the file they read, and its record.
+/// The user's data, ready for runs: the file they read, indexed once, and
+/// its record.
 pub struct UserData {
-    /// The file every run reads.
-    pub file: PathBuf,
+    /// The file every run reads, indexed (shared by every run of a sweep,
+    /// and the simulator's record sizes).
+    pub input: Input,
     /// What it holds, for the results.
     pub info: InputInfo,
     /// Keeps a gathered file alive until the sweep ends.
@@ -72,7 +74,7 @@ pub fn resolve(s: &mut Scenario) -> Result<Option<UserData>> {
     };
     s.data.records = vec![info.records];
     Ok(Some(UserData {
-        file,
+        input,
         info,
         _work: work,
     }))
@@ -128,13 +130,23 @@ fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Record sizes in KB of the user's data, for the simulator.
-pub fn sizes_kb(file: &Path) -> Result<Vec<f64>> {
-    let input = Input::open(file)?;
-    Ok(input
-        .index
-        .spans
-        .iter()
-        .map(|s| s.len as f64 / 1024.0)
-        .collect())
+impl std::fmt::Debug for UserData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserData")
+            .field("file", &self.input.path)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserData {
+    /// Record sizes in KB, for the simulator.
+    pub fn sizes_kb(&self) -> Vec<f64> {
+        self.input
+            .index
+            .spans
+            .iter()
+            .map(|s| s.len as f64 / 1024.0)
+            .collect()
+    }
 }

@@ -153,14 +153,7 @@ mod tests {
             .iter()
             .flat_map(|l| l.points.iter().map(|p| p.y))
             .fold(0.0, f64::max);
-        let best = r
-            .summaries
-            .iter()
-            .find(|s| {
-                s.facets.records == 10_000 && s.records_per_s.is_some_and(|t| t.median == top)
-            })
-            .unwrap();
-        let t = best.records_per_s.unwrap();
+        let t = super::super::testdata::throughput_with_median(&r, 10_000, top);
         assert!(
             caption.contains(&format!(
                 "{:.0} records/s (interval {:.0}–{:.0})",
@@ -172,12 +165,7 @@ mod tests {
             caption.contains("lies above every other point's"),
             "{caption}"
         );
-        let rival = r
-            .summaries
-            .iter_mut()
-            .find(|s| s.id == "r10000/g/b1000/w2")
-            .unwrap();
-        rival.records_per_s.as_mut().unwrap().ci.high = t.median * 2.0;
+        super::super::testdata::widen_throughput(&mut r, "r10000/g/b1000/w2", t.median * 2.0);
         let (_, caption) = super::prepare(&r).unwrap();
         assert!(caption.contains("cannot name a best"), "{caption}");
     }

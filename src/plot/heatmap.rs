@@ -208,12 +208,8 @@ mod tests {
             .flatten()
             .flatten()
             .fold(0.0, |a: f64, b| a.max(*b));
-        let best = r
-            .summaries
-            .iter()
-            .find(|s| s.records_per_s.is_some_and(|t| t.median == top))
-            .unwrap();
-        let t = best.records_per_s.unwrap();
+        // The heatmap shows the largest data set, 10,000 records.
+        let t = super::super::testdata::throughput_with_median(&r, 10_000, top);
         assert!(
             caption.contains(&format!(
                 "at {:.0} records/s (interval {:.0}–{:.0}",
@@ -222,12 +218,7 @@ mod tests {
             "{caption}"
         );
         // The 2-worker cell at batch 1000 now reaches the best one.
-        let rival = r
-            .summaries
-            .iter_mut()
-            .find(|s| s.id == "r10000/g/b1000/w2")
-            .unwrap();
-        rival.records_per_s.as_mut().unwrap().ci.high = t.median * 2.0;
+        super::super::testdata::widen_throughput(&mut r, "r10000/g/b1000/w2", t.median * 2.0);
         let (_, caption) = super::prepare(&r).unwrap();
         assert!(
             caption.contains("no cell is shown to be the best"),

@@ -187,8 +187,26 @@ pub(crate) mod testdata {
     //! A hand-made report with known numbers for the chart preparation
     //! tests: sqlite, native, workers 1/2/4 × batch 100/1000, two record
     //! counts, no failures.
+    use crate::analysis::stats::Stats;
     use crate::analysis::summary::tests::{run, spec};
     use crate::report::{Environment, Report};
+
+    /// The throughput of the configuration on `records` records whose
+    /// median is `median` (a figure's highest point, to check its caption).
+    pub fn throughput_with_median(r: &Report, records: u64, median: f64) -> Stats {
+        r.summaries
+            .iter()
+            .filter(|s| s.facets.records == records)
+            .find_map(|s| s.records_per_s.filter(|t| t.median == median))
+            .expect("a configuration with that median")
+    }
+
+    /// Widens the throughput interval of configuration `id` up to `high`,
+    /// so it reaches a rival's.
+    pub fn widen_throughput(r: &mut Report, id: &str, high: f64) {
+        let s = r.summaries.iter_mut().find(|s| s.id == id).expect("id");
+        s.records_per_s.as_mut().expect("measured").ci.high = high;
+    }
 
     pub fn report() -> Report {
         let mut configs = Vec::new();

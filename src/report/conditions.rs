@@ -22,13 +22,7 @@ pub fn server_waits(md: &mut String, r: &Report) -> std::fmt::Result {
         "| configuration | samples | seconds | server memory, MB (peak PSS) | top waits (share of connection-samples) |\n|---|---:|---:|---:|---|"
     )?;
     for (id, w) in &r.server_waits {
-        let total: u64 = w.events.iter().map(|e| e.1).sum();
-        let top: Vec<String> = w
-            .events
-            .iter()
-            .take(5)
-            .map(|(e, n)| format!("{e} {:.0}%", 100.0 * *n as f64 / total.max(1) as f64))
-            .collect();
+        let top = w.top(5);
         let memory = w
             .peak_pss_bytes
             .map_or("–".to_string(), |b| format!("{:.0}", b as f64 / 1e6));
