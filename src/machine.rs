@@ -291,10 +291,20 @@ pub fn mem_available() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// Held by the tests that start children of this process (a busy child,
+/// a PostgreSQL server): the machine's tests count this process's
+/// children, so another test's child, exiting or growing, would land in
+/// their figures.
+#[cfg(test)]
+pub(crate) static TEST_CHILDREN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn a_process_trees_pss_counts_its_children() {
+        let _one = super::TEST_CHILDREN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let me = std::process::id();
         let alone = super::tree_pss_bytes(me).expect("Linux /proc");
         // A child that holds 64 MiB of its own.
@@ -333,6 +343,9 @@ mod tests {
     /// run (whose backends do the work) reads as a busy machine.
     #[test]
     fn the_cpu_of_a_live_child_counts_as_ours() {
+        let _one = super::TEST_CHILDREN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         // Only the children's part: this process's own polling costs CPU
         // too, which would let the test pass without counting the child.
         let before = super::children_cpu_s(0.0);
