@@ -402,9 +402,10 @@ fn print_summary(r: &RunResult, path: &Path, input: &Input) {
     );
     let p = &r.phases;
     println!(
-        "  workers      overhead {:.3} s, parse {:.3} s, wait {:.3} s, insert {:.3} s, index {:.3} s, idle {:.3} s (summed over {} workers)",
+        "  workers      overhead {:.3} s, parse {:.3} s, per-record work {:.3} s, wait {:.3} s, insert {:.3} s, index {:.3} s, idle {:.3} s (summed over {} workers)",
         p.overhead_s,
         p.parse_s,
+        p.work_s,
         p.wait_s,
         p.insert_s,
         p.index_s,

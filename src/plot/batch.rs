@@ -2,9 +2,11 @@
 //! (and per engine, lock model... where the sweep varies them).
 
 use super::draw::{Line, LineChart, Pt};
-use super::{Prepared, interval_note, keep_lines, labels, measured};
+use super::panels::{Layout, layout};
+use super::{Prepared, interval_note, measured};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
+use crate::scenario::Facets;
 use crate::scenario::facets::Dim;
 
 /// Series along the batch size: same facets but the batch size.
@@ -21,18 +23,17 @@ pub(crate) fn series<'a>(m: &[&'a ConfigSummary], along: Dim) -> Vec<Vec<&'a Con
     out
 }
 
-/// One line per series, points in batch-size order.
-fn lines(series: &[Vec<&ConfigSummary>]) -> Vec<Line> {
-    let firsts: Vec<&ConfigSummary> = series.iter().map(|v| v[0]).collect();
+/// One line per drawn series, points in batch-size order.
+fn lines(series: &[Vec<&ConfigSummary>], layout: &Layout) -> Vec<Line> {
     series
         .iter()
-        .zip(labels(&firsts, Dim::Batch))
         .enumerate()
-        .map(|(i, (v, name))| {
+        .filter_map(|(i, v)| Some((i, v, layout.panel[i]?)))
+        .map(|(i, v, panel)| {
             let mut v = v.clone();
             v.sort_by_key(|s| s.facets.batch_size);
             Line {
-                label: name,
+                label: layout.labels[i].clone(),
                 points: v
                     .iter()
                     .map(|s| {
@@ -41,7 +42,8 @@ fn lines(series: &[Vec<&ConfigSummary>]) -> Vec<Line> {
                     })
                     .collect(),
                 dashed: false,
-                style: i,
+                style: layout.styles[i],
+                panel,
             }
         })
         .collect()
@@ -66,18 +68,23 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         .copied()
         .filter(|s| s.facets.records == max_records)
         .collect();
-    let mut series = series(&largest, Dim::Batch);
+    let series = series(&largest, Dim::Batch);
     if series.is_empty() {
         return Err("no configuration was measured at two batch sizes".into());
     }
-    let dropped = keep_lines(&mut series);
-    let lines = lines(&series);
-    let intervals: Vec<_> = series
+    let firsts: Vec<Facets> = series.iter().map(|v| v[0].facets).collect();
+    let layout = layout(&firsts, Dim::Batch);
+    let lines = lines(&series, &layout);
+    let shown: Vec<&ConfigSummary> = series
         .iter()
-        .flatten()
+        .enumerate()
+        .filter(|(i, _)| layout.panel[*i].is_some())
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
+    let intervals: Vec<_> = shown
+        .iter()
         .filter_map(|s| s.records_per_s.map(|t| t.ci))
         .collect();
-    let shown: Vec<&ConfigSummary> = series.iter().flatten().copied().collect();
     let (best, rivals) = super::top(&shown);
     let (median, lo, hi) = super::rate_ci(best);
     let caption = format!(
@@ -94,7 +101,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         },
         sizes[0],
         sizes[sizes.len() - 1]
-    ) + &dropped;
+    ) + &layout.note;
     Ok((
         LineChart {
             title: format!("Throughput vs batch size ({})", r.scenario.name),
@@ -105,6 +112,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             reference: None,
             y_from_zero: true,
             note: Some(interval_note("the median", &intervals)),
+            panels: layout.panels,
         },
         caption,
     ))

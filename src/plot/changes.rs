@@ -2,9 +2,9 @@
 //! against A with its interval, a line at no change and the ±2% band the
 //! verdicts call noise.
 
-use super::draw::{Draw, band_chart, bands_height_pt, boxed_legend, err};
+use super::draw::{Draw, band_chart, bands_height_pt, boxed_legend, boxed_room_pt, err};
 use super::output::DataTable;
-use super::style::{Geometry, PALETTE};
+use super::style::{FigureSize, Geometry, PALETTE};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -38,6 +38,15 @@ pub struct ChangeChart {
 }
 
 impl ChangeChart {
+    /// The legend: the change, and the band the verdicts call noise.
+    fn segments(&self) -> Vec<(String, RGBColor)> {
+        let noise = format!("within ±{}% (noise)", self.noise_pct);
+        vec![
+            ("change in throughput".to_string(), PALETTE[0]),
+            (noise, RGBColor(225, 225, 225)),
+        ]
+    }
+
     fn range(&self) -> (f64, f64) {
         let (lo, hi) = self
             .rows
@@ -51,17 +60,13 @@ impl ChangeChart {
 }
 
 impl Draw for ChangeChart {
-    fn min_height_pt(&self) -> f64 {
-        bands_height_pt(self.rows.len())
+    fn min_height_pt(&self, size: FigureSize) -> f64 {
+        let plot = bands_height_pt(self.rows.len());
+        boxed_room_pt(size, &self.title, &self.segments(), plot)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, g: &Geometry) -> Result<()> {
-        let noise = format!("within ±{}% (noise)", self.noise_pct);
-        let segments = vec![
-            ("change in throughput".to_string(), PALETTE[0]),
-            (noise, RGBColor(225, 225, 225)),
-        ];
-        let plot = boxed_legend(root, g, &self.title, &segments)?;
+        let plot = boxed_legend(root, g, &self.title, &self.segments())?;
         let labels: Vec<String> = self.rows.iter().map(|r| r.label.clone()).collect();
         let n = labels.len().max(1) as f64;
         let mut chart = band_chart(

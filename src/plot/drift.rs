@@ -41,16 +41,19 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
                 points,
                 dashed: false,
                 style: 0,
+                panel: 0,
             }],
             reference: Some(Line {
                 label: "typical (1)".into(),
                 points: vec![Pt::exact(0.0, 1.0), Pt::exact(end, 1.0)],
                 dashed: true,
                 style: 7,
+                panel: 0,
             }),
             y_from_zero: false,
             note: (!flagged_rounds.is_empty())
                 .then(|| format!("flagged runs in round(s) {}", flagged_rounds.join(", "))),
+            panels: Vec::new(),
         },
         d.sentence(),
     ))

@@ -3,7 +3,7 @@
 //! between what the formula claimed and what happened is visible.
 
 use super::draw::{Line, LineChart, Pt};
-use super::speedup::{Curves, curves, shown_note};
+use super::speedup::curves;
 use super::{Prepared, interval_note};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
@@ -12,7 +12,7 @@ fn lines_of(
     base: &ConfigSummary,
     members: &[&ConfigSummary],
     label: String,
-    style: usize,
+    (style, panel): (usize, usize),
 ) -> [Line; 2] {
     let all: Vec<&ConfigSummary> = std::iter::once(base)
         .chain(members.iter().copied())
@@ -52,29 +52,28 @@ fn lines_of(
             points: eff,
             dashed: false,
             style,
+            panel,
         },
         Line {
             label: busy_label,
             points: busy,
             dashed: true,
             style,
+            panel,
         },
     ]
 }
 
 /// The chart and its caption from `r`, or why it cannot be drawn.
 pub fn prepare(r: &Report) -> Prepared<LineChart> {
-    let Curves {
-        groups,
-        total,
-        names,
-        max_w,
-        intervals,
-    } = curves(r)?;
+    let c = curves(r)?;
     let mut lines = Vec::new();
-    for (i, ((base, members), label)) in groups.iter().zip(names).enumerate() {
-        lines.extend(lines_of(base, members, label, i));
+    for (i, base, members, panel) in c.drawn() {
+        let (label, style) = (c.layout.labels[i].clone(), c.layout.styles[i]);
+        lines.extend(lines_of(base, members, label, (style, panel)));
     }
+    let groups: Vec<(&ConfigSummary, Vec<&ConfigSummary>)> =
+        c.drawn().map(|(_, b, v, _)| (b, v.to_vec())).collect();
     Ok((
         LineChart {
             title: format!("Efficiency vs workers ({})", r.scenario.name),
@@ -84,17 +83,19 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             lines,
             reference: Some(Line {
                 label: "ideal (100%)".into(),
-                points: (1..=max_w).map(|w| Pt::exact(w as f64, 100.0)).collect(),
+                points: (1..=c.max_w).map(|w| Pt::exact(w as f64, 100.0)).collect(),
                 dashed: true,
                 style: 7,
+                panel: 0,
             }),
             y_from_zero: true,
             note: Some(format!(
                 "solid: real efficiency\ndashed, same colour: the\nseed's busy fraction\n{}",
-                interval_note("the speedup / n", &intervals)
+                interval_note("the speedup / n", &c.intervals)
             )),
+            panels: c.layout.panels.clone(),
         },
-        caption(r, &groups) + &shown_note(groups.len(), total),
+        caption(r, &groups) + &c.layout.note,
     ))
 }
 

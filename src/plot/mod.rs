@@ -10,7 +10,10 @@ pub mod drift;
 pub mod efficiency;
 pub mod heatmap;
 pub mod output;
+pub mod panels;
 pub mod phases;
+#[cfg(test)]
+mod probe;
 pub mod simcompare;
 pub mod speedup;
 pub mod style;
@@ -140,25 +143,11 @@ pub(crate) fn interval_note(what: &str, intervals: &[Interval]) -> String {
     }
 }
 
-/// At most this many lines per chart, so it stays readable: seven
+/// At most this many lines per plot, so it stays readable: seven
 /// Okabe–Ito colours and a grey, each line also with its own marker. Eight
-/// covers the quickstart's 2 engines × 2 lock models × 2 batch sizes.
+/// covers the quickstart's 2 engines × 2 lock models × 2 batch sizes; more
+/// become small multiples ([`panels`]).
 pub const MAX_LINES: usize = 8;
-
-/// Keeps the first [`MAX_LINES`] series of a chart and returns the
-/// caption's note on the rest ("" when nothing was left out), so no series
-/// is dropped without a word.
-pub(crate) fn keep_lines<T>(series: &mut Vec<T>) -> String {
-    let dropped = series.len().saturating_sub(MAX_LINES);
-    series.truncate(MAX_LINES);
-    if dropped == 0 {
-        String::new()
-    } else {
-        format!(
-            " {dropped} more series are not drawn here (a chart holds {MAX_LINES}); every configuration is in summary.csv and the report's tables."
-        )
-    }
-}
 
 /// The median throughput and its interval.
 pub(crate) fn rate_ci(s: &ConfigSummary) -> (f64, f64, f64) {
@@ -189,7 +178,10 @@ pub(crate) mod testdata {
     //! counts, no failures.
     use crate::analysis::stats::Stats;
     use crate::analysis::summary::tests::{run, spec};
+    use crate::backend::Engine;
     use crate::report::{Environment, Report};
+    use crate::run::LockModel;
+    use crate::scenario::ConfigSpec;
 
     /// The throughput of the configuration on `records` records whose
     /// median is `median` (a figure's highest point, to check its caption).
@@ -209,48 +201,92 @@ pub(crate) mod testdata {
     }
 
     pub fn report() -> Report {
+        over(
+            &[(Engine::Sqlite, LockModel::Native)],
+            [100, 10_000],
+            [100, 1000],
+        )
+    }
+
+    /// A sweep as wide as lock-models': both embedded engines × three lock
+    /// models × two batch sizes × two record counts, for the charts that
+    /// must say what they leave out and keep their text on a small canvas.
+    pub fn wide() -> Report {
+        let mut cells = Vec::new();
+        for e in Engine::EMBEDDED {
+            for l in [
+                LockModel::Native,
+                LockModel::GlobalMutex,
+                LockModel::SingleWriter,
+            ] {
+                cells.push((e, l));
+            }
+        }
+        over(&cells, [1_000, 100_000], [1000, 10_000])
+    }
+
+    fn over(cells: &[(Engine, LockModel)], counts: [u64; 2], batches: [usize; 2]) -> Report {
         let mut configs = Vec::new();
         let mut runs = Vec::new();
-        for records in [100u64, 10_000] {
-            for batch in [100usize, 1000] {
-                let base = format!("r{records}/sqlite/bulk/b{batch}/w1");
-                for workers in [1usize, 2, 4] {
-                    let id = if workers == 1 {
-                        base.clone()
-                    } else {
-                        format!("r{records}/g/b{batch}/w{workers}")
-                    };
-                    let mut c = spec(&id, workers, &base);
-                    c.data.records = records;
-                    c.run.batch_size = batch;
-                    c.group = if workers == 1 {
-                        String::new()
-                    } else {
-                        format!("r{records}/g/b{batch}")
-                    };
-                    // Small data: pool costs eat the gain; large data: 1.5× per doubling.
-                    let t1 = records as f64 / 1000.0 + 0.1;
-                    let wall = if records == 100 {
-                        t1 * (1.0 + 0.2 * workers as f64)
-                    } else {
-                        t1 / 1.5f64.powf((workers as f64).log2())
-                    };
-                    let wall = if batch == 100 { wall * 1.2 } else { wall };
-                    for rep in 0..3 {
-                        let mut r = run(
-                            &c,
-                            rep,
-                            wall * (1.0 + 0.01 * rep as f64),
-                            wall * workers as f64,
-                            0.2 * wall * (workers - 1) as f64,
-                        );
-                        if let Some(res) = r.result.as_mut() {
-                            res.records_in = records;
-                            res.records_per_s = records as f64 / res.wall_s;
+        for (cell, &(engine, lock)) in cells.iter().enumerate() {
+            // One cell keeps the short group name the chart tests address.
+            let g = if cells.len() == 1 {
+                "g".to_string()
+            } else {
+                format!("{engine}-{lock}")
+            };
+            for records in counts {
+                for batch in batches {
+                    let base = format!("r{records}/{engine}/bulk/b{batch}/w1");
+                    for workers in [1usize, 2, 4] {
+                        let id = if workers == 1 {
+                            base.clone()
+                        } else {
+                            format!("r{records}/{g}/b{batch}/w{workers}")
+                        };
+                        if workers == 1 && configs.iter().any(|c: &ConfigSpec| c.id == id) {
+                            continue;
                         }
-                        runs.push(r);
+                        let mut c = spec(&id, workers, &base);
+                        c.data.records = records;
+                        c.run.batch_size = batch;
+                        c.run.backend.engine = engine;
+                        c.run.lock = lock;
+                        c.group = if workers == 1 {
+                            String::new()
+                        } else {
+                            format!("r{records}/{g}/b{batch}")
+                        };
+                        // Small data: pool costs eat the gain; large data: 1.5× per doubling.
+                        let t1 = records as f64 / 1000.0 + 0.1 + 0.01 * cell as f64;
+                        let wall = if records == counts[0] {
+                            t1 * (1.0 + 0.2 * workers as f64)
+                        } else {
+                            t1 / 1.5f64.powf((workers as f64).log2())
+                        };
+                        let wall = if batch == batches[0] {
+                            wall * 1.2
+                        } else {
+                            wall
+                        };
+                        for rep in 0..3 {
+                            let mut r = run(
+                                &c,
+                                rep,
+                                wall * (1.0 + 0.01 * rep as f64),
+                                wall * workers as f64,
+                                0.2 * wall * (workers - 1) as f64,
+                            );
+                            if let Some(res) = r.result.as_mut() {
+                                res.records_in = records;
+                                res.records_per_s = records as f64 / res.wall_s;
+                            }
+                            // Round `rep` starts at 100·rep s: the drift chart.
+                            r.started_unix_s = Some(100.0 * rep as f64 + runs.len() as f64);
+                            runs.push(r);
+                        }
+                        configs.push(c);
                     }
-                    configs.push(c);
                 }
             }
         }
@@ -317,6 +353,109 @@ mod tests {
             );
             assert!(*colours > 8, "chart {i}: only {colours} colours");
         }
+    }
+
+    /// Every chart, drawn from `r`, with its name.
+    fn every_chart(r: &super::Report) -> Vec<(&'static str, Vec<String>)> {
+        use super::probe::text_problems;
+        let mut out = Vec::new();
+        for size in ["8.5cm", "16cm"] {
+            let size: FigureSize = size.parse().unwrap();
+            let mut check = |name: &'static str, problems: Vec<String>| {
+                out.push((name, problems));
+            };
+            macro_rules! chart {
+                ($name:expr, $prep:expr) => {
+                    if let Ok((c, _)) = $prep {
+                        check($name, text_problems(&c, size));
+                    }
+                };
+            }
+            chart!("speedup", super::speedup::prepare(r));
+            chart!("efficiency", super::efficiency::prepare(r));
+            chart!("throughput-vs-batch", super::batch::prepare(r));
+            chart!("overhead-vs-volume", super::volume::prepare(r));
+            chart!("time-breakdown", super::phases::prepare(r));
+            chart!("heatmap", super::heatmap::prepare(r));
+            chart!("drift", super::drift::prepare(r));
+            let cmp = crate::analysis::compare::compare_reports(&r.summaries, &r.summaries, 8);
+            chart!("simcompare", super::simcompare::prepare(r, r, &cmp));
+            check("timeline", text_problems(&timeline(4), size));
+            check("compare", text_problems(&changes(r), size));
+        }
+        out
+    }
+
+    /// A timeline of `workers` workers and a single writer, each busy in
+    /// every phase.
+    fn timeline(workers: u32) -> super::draw::Gantt {
+        use crate::run::{Phase, TimelineEvent};
+        let mut events = Vec::new();
+        for worker in 0..=workers {
+            for (k, phase) in Phase::ALL.iter().enumerate() {
+                let start_s = k as f64 * 0.1;
+                events.push(TimelineEvent {
+                    worker,
+                    batch: Some(k as u32),
+                    phase: *phase,
+                    start_s,
+                    end_s: start_s + 0.1,
+                });
+            }
+        }
+        super::timeline::from_events(&events, workers as usize, "r100000/sqlite/b1000/w4").0
+    }
+
+    /// `compare`'s chart with one row per configuration of `r`.
+    fn changes(r: &super::Report) -> super::changes::ChangeChart {
+        use super::changes::{ChangeChart, ChangeRow};
+        ChangeChart {
+            title: "Throughput of B (results/quickstart-after) against A (results/quickstart)"
+                .into(),
+            rows: r
+                .summaries
+                .iter()
+                .enumerate()
+                .map(|(i, s)| ChangeRow {
+                    label: s.id.clone(),
+                    pct: i as f64 - 5.0,
+                    lo: i as f64 - 8.0,
+                    hi: i as f64 - 2.0,
+                    interval: "96.8% CI".into(),
+                    verdict: "within noise".into(),
+                })
+                .collect(),
+            noise_pct: 2.0,
+        }
+    }
+
+    #[test]
+    fn every_chart_keeps_its_text_on_the_canvas_at_a_single_column_and_a_full_width() {
+        let mut seen = Vec::new();
+        let mut bad = Vec::new();
+        for r in [super::testdata::report(), super::testdata::wide()] {
+            for (name, problems) in every_chart(&r) {
+                seen.push(name);
+                bad.extend(problems.into_iter().map(|p| format!("{name}: {p}")));
+            }
+        }
+        // 10 charts × 2 sizes × 2 reports, less the heatmap of the narrow
+        // report... every chart this test knows must have been drawn.
+        for name in [
+            "speedup",
+            "efficiency",
+            "throughput-vs-batch",
+            "overhead-vs-volume",
+            "time-breakdown",
+            "heatmap",
+            "drift",
+            "simcompare",
+            "timeline",
+            "compare",
+        ] {
+            assert_eq!(seen.iter().filter(|n| **n == name).count(), 4, "{name}");
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub fn save<C: Draw + DataTable>(
     init_fonts();
     let mut written = Vec::new();
     let path = |ext: &str| dir.join(format!("{name}.{ext}"));
-    let size = opts.size.for_min_height(chart.min_height_pt());
+    let size = opts.size.for_min_height(chart.min_height_pt(opts.size));
     if opts.formats.contains(&Format::Png) {
         let png = path("png");
         let g = Geometry::new(size, PNG_DPI);

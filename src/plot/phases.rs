@@ -118,6 +118,7 @@ pub fn prepare(r: &Report) -> Prepared<StackedBars> {
                 .map(|p| {
                     let name = match p {
                         Phase::Wait => "lock/queue wait".to_string(),
+                        Phase::Work => "per-record work".to_string(),
                         other => other.name().to_string(),
                     };
                     (name, phase_colour(*p))
@@ -135,10 +136,17 @@ mod tests {
         let r = super::super::testdata::report();
         let (bars, caption) = super::prepare(&r).unwrap();
         assert_eq!(bars.bars.len(), 6);
-        assert_eq!(bars.segments.len(), 6);
+        assert_eq!(bars.segments.len(), crate::run::Phase::ALL.len());
         // The fixture books wait = 0.2 × wall × (workers − 1).
         let four = bars.bars.iter().find(|b| b.0.ends_with("×4")).unwrap();
-        assert!(four.1[2] > 0.0);
+        let wait = bars.segments.iter().position(|s| s.0 == "lock/queue wait");
+        assert!(four.1[wait.unwrap()] > 0.0);
+        let work = bars.segments.iter().position(|s| s.0 == "per-record work");
+        assert_eq!(
+            four.1[work.unwrap()],
+            0.0,
+            "no per-record work in the fixture"
+        );
         assert!(
             caption.starts_with("10000 records (the largest data set"),
             "{caption}"

@@ -1,12 +1,14 @@
 //! Simulated against measured speedup, for a scenario run both ways: one
 //! colour per curve, measured solid, simulated dashed.
 
+use super::Prepared;
 use super::draw::{Line, LineChart, Pt};
-use super::speedup::{groups, readable};
-use super::{Prepared, labels};
+use super::panels::layout;
+use super::speedup::groups;
 use crate::analysis::ConfigSummary;
 use crate::analysis::compare::Comparison;
 use crate::report::Report;
+use crate::scenario::Facets;
 use crate::scenario::facets::Dim;
 
 /// The measured (solid, with intervals) and simulated (dashed) speedups of
@@ -15,7 +17,7 @@ fn pair(
     members: &[&ConfigSummary],
     simulated: &Report,
     label: String,
-    style: usize,
+    (style, panel): (usize, usize),
 ) -> Option<[Line; 2]> {
     let one = Pt::exact(1.0, 1.0);
     let (mut m, mut s) = (vec![one], vec![one]);
@@ -37,12 +39,14 @@ fn pair(
                 points: m,
                 dashed: false,
                 style,
+                panel,
             },
             Line {
                 label: String::new(),
                 points: s,
                 dashed: true,
                 style,
+                panel,
             },
         ]
     })
@@ -55,14 +59,16 @@ pub fn prepare(
     simulated: &Report,
     errors: &[Comparison],
 ) -> Prepared<LineChart> {
-    let (groups, _) = readable(groups(measured));
-    let firsts: Vec<&ConfigSummary> = groups.iter().map(|(_, v)| v[0]).collect();
-    let names = labels(&firsts, Dim::Workers);
+    let groups = groups(measured);
+    let firsts: Vec<Facets> = groups.iter().map(|(_, v)| v[0].facets).collect();
+    let layout = layout(&firsts, Dim::Workers);
     let lines: Vec<Line> = groups
         .iter()
-        .zip(names)
         .enumerate()
-        .filter_map(|(i, ((_, members), label))| pair(members, simulated, label, i))
+        .filter_map(|(i, (_, members))| {
+            let at = (layout.styles[i], layout.panel[i]?);
+            pair(members, simulated, layout.labels[i].clone(), at)
+        })
         .flatten()
         .collect();
     if lines.is_empty() || errors.is_empty() {
@@ -76,7 +82,7 @@ pub fn prepare(
         errors.len(),
         100.0 * worst.error,
         worst.config_id
-    );
+    ) + &layout.note;
     Ok((
         LineChart {
             title: format!("Simulated vs measured speedup ({})", measured.scenario.name),
@@ -87,6 +93,7 @@ pub fn prepare(
             reference: None,
             y_from_zero: true,
             note: Some("solid: measured\ndashed: simulated".into()),
+            panels: layout.panels,
         },
         caption,
     ))

@@ -3,9 +3,11 @@
 //! dashed line and each point's interval (its level stated) as error bars.
 
 use super::draw::{Line, LineChart, Pt};
-use super::{MAX_LINES, Prepared, interval_note, labels, measured};
+use super::panels::{Layout, layout};
+use super::{Prepared, interval_note, measured};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
+use crate::scenario::Facets;
 use crate::scenario::facets::Dim;
 
 /// Groups with their points (baseline first), in report order.
@@ -33,25 +35,8 @@ pub(crate) fn groups(r: &Report) -> Vec<(&ConfigSummary, Vec<&ConfigSummary>)> {
         .collect()
 }
 
-/// Keeps at most `MAX_LINES` groups, preferring the largest data set.
-pub(crate) fn readable<'a>(
-    mut g: Vec<(&'a ConfigSummary, Vec<&'a ConfigSummary>)>,
-) -> (Vec<(&'a ConfigSummary, Vec<&'a ConfigSummary>)>, usize) {
-    let total = g.len();
-    if g.len() > MAX_LINES {
-        let max_records = g
-            .iter()
-            .map(|(_, v)| v[0].facets.records)
-            .max()
-            .unwrap_or(0);
-        g.retain(|(_, v)| v[0].facets.records == max_records);
-        g.truncate(MAX_LINES);
-    }
-    (g, total)
-}
-
 /// A group's measured speedups, from (1, 1).
-fn speedup_line(members: &[&ConfigSummary], label: String, style: usize) -> Line {
+fn speedup_line(members: &[&ConfigSummary], label: String, style: usize, panel: usize) -> Line {
     let mut points = vec![Pt::exact(1.0, 1.0)];
     for s in members {
         let y = s.speedup.unwrap_or(0.0);
@@ -63,11 +48,17 @@ fn speedup_line(members: &[&ConfigSummary], label: String, style: usize) -> Line
         points,
         dashed: false,
         style,
+        panel,
     }
 }
 
 /// The group's fitted USL curve, dashed in its colour, when there is a fit.
-fn fit_line(r: &Report, members: &[&ConfigSummary], label: &str, style: usize) -> Option<Line> {
+fn fit_line(
+    r: &Report,
+    members: &[&ConfigSummary],
+    label: &str,
+    (style, panel): (usize, usize),
+) -> Option<Line> {
     let f = r
         .fits
         .iter()
@@ -85,71 +76,73 @@ fn fit_line(r: &Report, members: &[&ConfigSummary], label: &str, style: usize) -
         points,
         dashed: true,
         style,
+        panel,
     })
 }
 
-/// What the speedup and efficiency charts draw, the same for both: the
-/// readable groups (baseline, members), how many there were in all, each
-/// group's label, the largest worker count and every speedup interval.
+/// What the speedup and efficiency charts draw, the same for both: every
+/// group (baseline, members), where each is drawn, the largest worker
+/// count and every drawn speedup interval.
 pub(crate) struct Curves<'a> {
-    /// The groups drawn.
+    /// Every group of the report.
     pub groups: Vec<(&'a ConfigSummary, Vec<&'a ConfigSummary>)>,
-    /// Groups in the report, drawn or not.
-    pub total: usize,
-    /// Each drawn group's legend label.
-    pub names: Vec<String>,
+    /// Each group's panel, label and style (small multiples when they do
+    /// not fit one plot).
+    pub layout: Layout,
     /// The largest worker count drawn.
     pub max_w: usize,
     /// Every drawn point's speedup interval.
     pub intervals: Vec<crate::analysis::Interval>,
 }
 
+impl<'a> Curves<'a> {
+    /// The drawn groups: (index, baseline, members, panel).
+    pub fn drawn(
+        &self,
+    ) -> impl Iterator<Item = (usize, &'a ConfigSummary, &[&'a ConfigSummary], usize)> {
+        self.groups
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (b, v))| self.layout.panel[i].map(|p| (i, *b, &v[..], p)))
+    }
+}
+
 /// The [`Curves`] of `r`, or why there are none.
 pub(crate) fn curves(r: &Report) -> Result<Curves<'_>, String> {
-    let (groups, total) = readable(groups(r));
+    let groups = groups(r);
     if groups.is_empty() {
         return Err(
             "no configuration with more than one worker and a measured 1-worker baseline".into(),
         );
     }
-    let firsts: Vec<&ConfigSummary> = groups.iter().map(|(_, v)| v[0]).collect();
-    let names = labels(&firsts, Dim::Workers);
-    let max_w = groups
-        .iter()
-        .flat_map(|(_, v)| v.iter().map(|s| s.workers()))
-        .max()
-        .unwrap_or(1);
-    let intervals = groups
-        .iter()
-        .flat_map(|(_, v)| v.iter().filter_map(|s| s.speedup_ci))
-        .collect();
-    Ok(Curves {
+    let firsts: Vec<Facets> = groups.iter().map(|(_, v)| v[0].facets).collect();
+    let mut c = Curves {
+        layout: layout(&firsts, Dim::Workers),
         groups,
-        total,
-        names,
-        max_w,
-        intervals,
-    })
+        max_w: 1,
+        intervals: Vec::new(),
+    };
+    let drawn: Vec<&ConfigSummary> = c.drawn().flat_map(|d| d.2.iter().copied()).collect();
+    c.max_w = drawn.iter().map(|s| s.workers()).max().unwrap_or(1);
+    c.intervals = drawn.iter().filter_map(|s| s.speedup_ci).collect();
+    Ok(c)
 }
 
 /// The chart and its caption from `r`, or why it cannot be drawn.
 pub fn prepare(r: &Report) -> Prepared<LineChart> {
-    let Curves {
-        groups,
-        total,
-        names,
-        max_w,
-        intervals,
-    } = curves(r)?;
+    let c = curves(r)?;
     let mut lines = Vec::new();
-    for (i, ((_, members), label)) in groups.iter().zip(names).enumerate() {
-        lines.extend(fit_line(r, members, &label, i));
-        lines.push(speedup_line(members, label, i));
+    for (i, _, members, panel) in c.drawn() {
+        let (label, style) = (c.layout.labels[i].clone(), c.layout.styles[i]);
+        lines.extend(fit_line(r, members, &label, (style, panel)));
+        lines.push(speedup_line(members, label, style, panel));
     }
-    let mut note = interval_note("the speedup", &intervals);
+    let mut note = interval_note("the speedup", &c.intervals);
     if lines.iter().any(|l| l.dashed) {
         note = format!("dashed in a curve's colour:\nits USL fit\n{note}");
     }
+    let drawn: Vec<(&ConfigSummary, Vec<&ConfigSummary>)> =
+        c.drawn().map(|(_, b, v, _)| (b, v.to_vec())).collect();
     Ok((
         LineChart {
             title: format!("Speedup vs workers ({})", r.scenario.name),
@@ -159,18 +152,22 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             lines,
             reference: Some(Line {
                 label: "ideal (linear)".into(),
-                points: (1..=max_w).map(|w| Pt::exact(w as f64, w as f64)).collect(),
+                points: (1..=c.max_w)
+                    .map(|w| Pt::exact(w as f64, w as f64))
+                    .collect(),
                 dashed: true,
                 style: 7,
+                panel: 0,
             }),
             y_from_zero: true,
             note: Some(note),
+            panels: c.layout.panels.clone(),
         },
-        caption(&groups, total),
+        caption(&drawn) + &c.layout.note,
     ))
 }
 
-fn caption(groups: &[(&ConfigSummary, Vec<&ConfigSummary>)], total: usize) -> String {
+fn caption(groups: &[(&ConfigSummary, Vec<&ConfigSummary>)]) -> String {
     let max_w = groups
         .iter()
         .flat_map(|(_, v)| v.iter().map(|s| s.workers()))
@@ -191,7 +188,7 @@ fn caption(groups: &[(&ConfigSummary, Vec<&ConfigSummary>)], total: usize) -> St
             format!(", {} {:.2}–{:.2}", i.label(), i.low, i.high)
         })
     };
-    let c = match (at.iter().max_by(by), at.iter().min_by(by)) {
+    match (at.iter().max_by(by), at.iter().min_by(by)) {
         (Some(b), Some(w)) if b.id != w.id => format!(
             "At {max_w} workers the speedup ranges from {:.2}× ({}{}) to {:.2}× ({}{}), against an ideal of {max_w}×.",
             w.speedup.unwrap_or(0.0),
@@ -208,20 +205,6 @@ fn caption(groups: &[(&ConfigSummary, Vec<&ConfigSummary>)], total: usize) -> St
             ci(b)
         ),
         _ => String::new(),
-    };
-    c + &shown_note(groups.len(), total)
-}
-
-/// The caption's note when [`readable`] kept `shown` of `total` groups
-/// (empty when it kept them all): shared by the speedup and efficiency
-/// charts, which draw the same groups.
-pub(crate) fn shown_note(shown: usize, total: usize) -> String {
-    if total > shown {
-        format!(
-            " {shown} of {total} curves shown (of the largest data set, in sweep order); summary.csv holds them all."
-        )
-    } else {
-        String::new()
     }
 }
 

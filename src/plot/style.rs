@@ -146,6 +146,10 @@ impl Geometry {
     pub fn px(&self, pt: f64) -> i32 {
         (pt * self.px_per_pt).round() as i32
     }
+    /// `px` output units in points.
+    pub fn pt(&self, px: u32) -> f64 {
+        px as f64 / self.px_per_pt
+    }
     /// [`Geometry::px`], never below 0.
     pub fn upx(&self, pt: f64) -> u32 {
         self.px(pt).max(0) as u32
@@ -237,6 +241,7 @@ pub fn phase_colour(p: crate::run::Phase) -> RGBColor {
     match p {
         Overhead => PALETTE[4],
         Parse => PALETTE[0],
+        Work => PALETTE[5],
         Wait => PALETTE[3],
         Insert => PALETTE[2],
         Index => PALETTE[1],

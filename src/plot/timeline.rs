@@ -100,8 +100,13 @@ pub fn from_events(events: &[TimelineEvent], workers: usize, what: &str) -> (Gan
             0.0
         }
     };
+    let work = if total[seg(Phase::Work)] > 0.0 {
+        format!(", {:.0}% in per-record work", pct(Phase::Work))
+    } else {
+        String::new()
+    };
     let caption = format!(
-        "One run of {what}: workers spent {:.0}% of their time parsing, {:.0}% inserting, {:.0}% waiting for the lock or queue, {:.0}% building the index, {:.0}% in pool overhead and {:.0}% idle.",
+        "One run of {what}: workers spent {:.0}% of their time parsing{work}, {:.0}% inserting, {:.0}% waiting for the lock or queue, {:.0}% building the index, {:.0}% in pool overhead and {:.0}% idle.",
         pct(Phase::Parse),
         pct(Phase::Insert),
         pct(Phase::Wait),
@@ -117,10 +122,10 @@ pub fn from_events(events: &[TimelineEvent], workers: usize, what: &str) -> (Gan
             .iter()
             .map(|p| {
                 (
-                    if *p == Phase::Wait {
-                        "lock/queue wait".into()
-                    } else {
-                        p.name().to_string()
+                    match p {
+                        Phase::Wait => "lock/queue wait".into(),
+                        Phase::Work => "per-record work".into(),
+                        _ => p.name().to_string(),
                     },
                     phase_colour(*p),
                 )

@@ -4,9 +4,11 @@
 
 use super::batch::series;
 use super::draw::{Line, LineChart, Pt};
-use super::{Prepared, interval_note, keep_lines, labels, measured};
+use super::panels::layout;
+use super::{Prepared, interval_note, labels, measured};
 use crate::analysis::ConfigSummary;
 use crate::report::Report;
+use crate::scenario::Facets;
 use crate::scenario::facets::Dim;
 
 /// The chart and its caption from `r`, or why it cannot be drawn.
@@ -25,18 +27,23 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         .into_iter()
         .filter(|s| s.workers() > 1 && s.speedup.is_some())
         .collect();
-    let mut series = series(&pooled, Dim::Records);
-    let dropped = keep_lines(&mut series);
-    if series.is_empty() {
+    let all = series(&pooled, Dim::Records);
+    if all.is_empty() {
         return Err("no multi-worker configuration was measured at two record counts".into());
     }
-    let firsts: Vec<&ConfigSummary> = series.iter().map(|v| v[0]).collect();
+    let firsts: Vec<Facets> = all.iter().map(|v| v[0].facets).collect();
+    let layout = layout(&firsts, Dim::Records);
     let mut lines = Vec::new();
-    for (i, (v, name)) in series.iter().zip(labels(&firsts, Dim::Records)).enumerate() {
+    let mut series = Vec::new();
+    for (i, v) in all.iter().enumerate() {
+        let Some(panel) = layout.panel[i] else {
+            continue;
+        };
+        series.push(v.clone());
         let mut v = v.clone();
         v.sort_by_key(|s| s.facets.records);
         lines.push(Line {
-            label: name,
+            label: layout.labels[i].clone(),
             points: v
                 .iter()
                 .map(|s| {
@@ -46,7 +53,8 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
                 })
                 .collect(),
             dashed: false,
-            style: i,
+            style: layout.styles[i],
+            panel,
         });
     }
     let (lo, hi) = (counts[0] as f64, counts[counts.len() - 1] as f64);
@@ -68,11 +76,13 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
                 points: vec![one(lo), one(hi)],
                 dashed: true,
                 style: 7,
+                panel: 0,
             }),
             y_from_zero: true,
             note: Some(interval_note("the speedup", &intervals)),
+            panels: layout.panels,
         },
-        caption(&lines_summary(&series)) + &dropped,
+        caption(&lines_summary(&series)) + &layout.note,
     ))
 }
 

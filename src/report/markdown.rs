@@ -271,17 +271,18 @@ fn where_the_time_goes(md: &mut String, r: &Report) -> Out {
     )?;
     writeln!(
         md,
-        "| configuration | run | threads | overhead | parse | lock/queue wait | insert | index | idle | = wall × threads |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "| configuration | run | threads | overhead | parse | per-record work | lock/queue wait | insert | index | idle | = wall × threads |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )?;
     for x in &r.summaries {
         let Some(b) = &x.breakdown else { continue };
         let row = |md: &mut String, label: String, threads: String, p: &crate::run::PhaseTimes| {
             writeln!(
                 md,
-                "| {label} | {} | {threads} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                "| {label} | {} | {threads} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
                 b.rep,
                 p.overhead_s,
                 p.parse_s,
+                p.work_s,
                 p.wait_s,
                 p.insert_s,
                 p.index_s,

@@ -14,6 +14,10 @@ choice! {
         Overhead = "overhead",
         /// Reading raw records and parsing them (duplicate checks included).
         Parse = "parse",
+        /// The application's own per-record work (`record_work_ms`), paid
+        /// after each batch is parsed: booked apart from parsing, so a
+        /// breakdown shows what the engines and the lab cost without it.
+        Work = "work",
         /// Waiting for a lock, a busy database or a full queue.
         Wait = "wait",
         /// Writing while holding the right to write (begin to commit).
@@ -34,6 +38,10 @@ pub struct PhaseTimes {
     pub overhead_s: f64,
     /// Seconds in [`Phase::Parse`].
     pub parse_s: f64,
+    /// Seconds in [`Phase::Work`] (absent in results written before it,
+    /// which booked that work as parse).
+    #[serde(default)]
+    pub work_s: f64,
     /// Seconds in [`Phase::Wait`].
     pub wait_s: f64,
     /// Seconds in [`Phase::Insert`].
@@ -55,6 +63,7 @@ impl PhaseTimes {
         match phase {
             Phase::Overhead => &mut self.overhead_s,
             Phase::Parse => &mut self.parse_s,
+            Phase::Work => &mut self.work_s,
             Phase::Wait => &mut self.wait_s,
             Phase::Insert => &mut self.insert_s,
             Phase::Index => &mut self.index_s,
@@ -66,6 +75,7 @@ impl PhaseTimes {
         match phase {
             Phase::Overhead => self.overhead_s,
             Phase::Parse => self.parse_s,
+            Phase::Work => self.work_s,
             Phase::Wait => self.wait_s,
             Phase::Insert => self.insert_s,
             Phase::Index => self.index_s,

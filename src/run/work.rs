@@ -131,9 +131,12 @@ impl<'a> Shared<'a> {
             rec.book(Phase::Overhead, id);
         }
         let batch = self.parse_batch(b, buf, ranges);
-        self.clock
-            .pay(self.cfg.record_work_s * b.len() as f64, PayMode::Spin);
         rec.book(Phase::Parse, id);
+        if self.cfg.record_work_s > 0.0 {
+            self.clock
+                .pay(self.cfg.record_work_s * b.len() as f64, PayMode::Spin);
+            rec.book(Phase::Work, id);
+        }
         rec.stats.batches += 1;
         rec.stats.records += b.len() as u64;
         let out = WorkerOut {

@@ -242,8 +242,13 @@ impl Sim<'_> {
 
     fn on_parse_done(&mut self, e: usize, t: f64) {
         self.release_core(t);
-        let (since, b) = (self.ents[e].since, self.ents[e].batch.map(|b| b.id));
-        self.record(e, Phase::Parse, b, since, t);
+        let (since, batch) = (self.ents[e].since, self.ents[e].batch);
+        let b = batch.map(|b| b.id);
+        // The per-record work closes the stage, as it closes a real batch.
+        let work = batch.map_or(0.0, |b| self.cfg.record_work_s * b.len() as f64);
+        let parsed = (t - work).max(since);
+        self.record(e, Phase::Parse, b, since, parsed);
+        self.record(e, Phase::Work, b, parsed, t);
         self.ents[e].since = t;
         self.at(t, e, Stage::Write);
     }
@@ -573,6 +578,27 @@ mod tests {
             },
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn per_record_work_is_its_own_phase_in_a_simulated_run() {
+        let plain = run(cfg(2, LockModel::Native, Engine::Sqlite), 1000, 2);
+        let mut c = cfg(2, LockModel::Native, Engine::Sqlite);
+        c.record_work_s = 1e-3;
+        let worked = run(c, 1000, 2);
+        assert_eq!(plain.phases.work_s, 0.0);
+        // 1,000 records × 1 ms, whichever worker paid it.
+        assert!(
+            (worked.phases.work_s - 1.0).abs() < 1e-9,
+            "{:?}",
+            worked.phases
+        );
+        assert!(
+            (worked.phases.parse_s - plain.phases.parse_s).abs() < 0.05 * plain.phases.parse_s,
+            "parse keeps its own cost: {:?} vs {:?}",
+            worked.phases,
+            plain.phases
+        );
     }
 
     #[test]

@@ -3,7 +3,6 @@
 
 use super::text::text_w;
 use crate::plot::style::*;
-use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 
@@ -121,17 +120,9 @@ pub(super) fn axis(lo: f64, hi: f64, ticks: Vec<f64>) -> Axis {
 }
 
 /// Room for the y tick labels and the axis label left of the plot.
-pub(super) fn y_label_room<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    g: &Geometry,
-    labels: &[String],
-) -> u32 {
+pub(super) fn y_label_room(g: &Geometry, labels: &[String]) -> u32 {
     let style = g.font(TICK_PT);
-    let widest = labels
-        .iter()
-        .map(|l| text_w(area, l, &style))
-        .max()
-        .unwrap_or(0);
+    let widest = labels.iter().map(|l| text_w(l, &style)).max().unwrap_or(0);
     widest + g.upx(LABEL_PT * 1.4 + 8.0)
 }
 
@@ -143,6 +134,31 @@ pub(super) fn tick_room(g: &Geometry, px: u32, per_pt: f64) -> usize {
 /// Room for the x tick labels and the axis label under the plot.
 pub(super) fn x_label_room(g: &Geometry) -> u32 {
     g.upx(TICK_PT * 1.2 + LABEL_PT * 1.2 + 2.0)
+}
+
+/// The x axis's label under `chart`'s plot, centred on the plot but moved
+/// in to stay whole on `area` (plotters centres it on the plot even when it
+/// is wider, which ran it off a narrow figure's edge).
+pub(super) fn x_desc<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    chart: &Chart2d<'_, DB>,
+    g: &Geometry,
+    label: &str,
+) -> anyhow::Result<()> {
+    let style = g.font(LABEL_PT);
+    let half = (text_w(label, &style) as i32 + 1) / 2 + g.px(1.0);
+    let (ox, oy) = area.get_base_pixel();
+    let (w, h) = area.dim_in_pixel();
+    let xs = chart.plotting_area().get_pixel_range().0;
+    let centre = ((xs.start + xs.end) / 2 - ox).clamp(half, (w as i32 - half).max(half));
+    let bottom = plotters::style::text_anchor::Pos::new(
+        plotters::style::text_anchor::HPos::Center,
+        plotters::style::text_anchor::VPos::Bottom,
+    );
+    let _ = oy;
+    let at = (centre, h as i32 - g.px(2.0));
+    area.draw(&Text::new(label.to_string(), at, style.pos(bottom)))
+        .map_err(super::err)
 }
 
 #[cfg(test)]

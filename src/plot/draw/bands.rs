@@ -1,8 +1,8 @@
 //! Charts of horizontal bands (one per configuration or thread): the
 //! stacked bars of where the time goes, and the timeline.
 
-use super::axis::{Chart2d, axis, linear_ticks, tick, tick_room, x_label_room};
-use super::legend::boxed_legend;
+use super::axis::{Chart2d, axis, linear_ticks, tick, tick_room, x_desc, x_label_room};
+use super::legend::{boxed_legend, boxed_room_pt};
 use super::text::{text_w, wrap};
 use super::{Draw, Gantt, StackedBars, bands_height_pt, err};
 use crate::plot::style::*;
@@ -31,15 +31,11 @@ impl BandLabels {
         let band = h as f64 * 0.8 / labels.len().max(1) as f64;
         let natural = |pt: f64| {
             let style = g.font(pt);
-            labels
-                .iter()
-                .map(|l| text_w(area, l, &style))
-                .max()
-                .unwrap_or(0)
+            labels.iter().map(|l| text_w(l, &style)).max().unwrap_or(0)
         };
         let wrap_at = (w as f64 * 0.40) as u32;
         let fits_wrapped = labels.iter().all(|l| {
-            let n = wrap(area, l, &g.font(TICK_PT), wrap_at).len() as f64;
+            let n = wrap(l, &g.font(TICK_PT), wrap_at).len() as f64;
             n * g.px(TICK_PT * 1.25) as f64 <= band
         });
         let (pt, width) = if fits_wrapped {
@@ -80,7 +76,7 @@ fn band_labels<DB: DrawingBackend>(
     let left = chart.x_range().start;
     for (i, label) in labels.iter().enumerate() {
         let (px, py) = chart.backend_coord(&(left, (n - 1 - i) as f64 + 0.5));
-        let lines = wrap(root, label, &style, fit.width);
+        let lines = wrap(label, &style, fit.width);
         let top = py - oy - (lines.len() as i32 - 1) * line_h / 2;
         for (k, line) in lines.into_iter().enumerate() {
             let at = (px - ox - g.px(4.0), top + k as i32 * line_h);
@@ -113,8 +109,6 @@ pub(crate) fn band_chart<'a, DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .x_desc(x_label)
-        .axis_desc_style(g.font(LABEL_PT))
         .label_style(g.font(TICK_PT))
         .y_label_formatter(&|_| String::new())
         .x_label_formatter(&|v| tick(*v))
@@ -123,12 +117,18 @@ pub(crate) fn band_chart<'a, DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     band_labels(plot, &chart, g, labels, &fit)?;
+    x_desc(plot, &chart, g, x_label)?;
     Ok(chart)
 }
 
 impl Draw for StackedBars {
-    fn min_height_pt(&self) -> f64 {
-        bands_height_pt(self.bars.len())
+    fn min_height_pt(&self, size: FigureSize) -> f64 {
+        boxed_room_pt(
+            size,
+            &self.title,
+            &self.segments,
+            bands_height_pt(self.bars.len()),
+        )
     }
     /// Horizontal bars, one row per configuration, so long labels fit.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, g: &Geometry) -> Result<()> {
@@ -158,8 +158,13 @@ impl Draw for StackedBars {
 }
 
 impl Draw for Gantt {
-    fn min_height_pt(&self) -> f64 {
-        bands_height_pt(self.rows.len())
+    fn min_height_pt(&self, size: FigureSize) -> f64 {
+        boxed_room_pt(
+            size,
+            &self.title,
+            &self.segments,
+            bands_height_pt(self.rows.len()),
+        )
     }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, g: &Geometry) -> Result<()> {
         let plot = boxed_legend(root, g, &self.title, &self.segments)?;

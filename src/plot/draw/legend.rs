@@ -35,8 +35,7 @@ impl LegendLayout {
     }
 
     /// Height of `items` (and the note) laid out in `columns` columns.
-    fn height<DB: DrawingBackend>(
-        area: &DrawingArea<DB, Shift>,
+    fn height(
         g: &Geometry,
         items: &[LegendItem],
         note: Option<&str>,
@@ -44,28 +43,38 @@ impl LegendLayout {
         text_width: u32,
     ) -> u32 {
         let style = g.font(LEGEND_PT);
-        let lines = |it: &LegendItem| wrap(area, &it.label, &style, text_width).len() as u32;
+        let lines = |it: &LegendItem| wrap(&it.label, &style, text_width).len() as u32;
         let rows: u32 = items
             .chunks(columns)
             .map(|row| row.iter().map(lines).max().unwrap_or(1))
             .map(|l| l * g.upx(LEGEND_PT * 1.25) + g.upx(LEGEND_PT * 0.35))
             .sum();
-        let note_w = (text_width + Self::key(g)).saturating_sub(g.upx(6.0));
-        let note_lines = note.map_or(0, |n| wrap(area, n, &g.font(NOTE_PT), note_w).len() as u32);
-        g.upx(8.0) + rows + note_lines * g.upx(NOTE_PT * 1.25)
+        let note_w = Self::note_width(g, text_width);
+        let note_lines = note.map_or(0, |n| wrap(n, &g.font(NOTE_PT), note_w).len() as u32);
+        g.upx(8.0) + rows + note_lines * g.upx(NOTE_PT * 1.25) + g.upx(4.0)
     }
 
-    fn choose<DB: DrawingBackend>(
-        body: &DrawingArea<DB, Shift>,
+    /// The note starts 3 pt in; a margin as wide on the right keeps its
+    /// longest line inside the legend's area (it was cut at the edge).
+    fn note_width(g: &Geometry, text_width: u32) -> u32 {
+        (text_width + Self::key(g)).saturating_sub(g.upx(6.0))
+    }
+
+    /// The layout for a body of `w` × `h` output units; `below` puts the
+    /// legend under the plot whatever its size (small multiples, which
+    /// need the width).
+    fn choose(
+        w: u32,
+        h: u32,
         g: &Geometry,
         items: &[LegendItem],
         note: Option<&str>,
+        below: bool,
     ) -> Self {
-        let (w, h) = body.dim_in_pixel();
         let style = g.font(LEGEND_PT);
         let natural = items
             .iter()
-            .map(|i| text_w(body, &i.label, &style))
+            .map(|i| text_w(&i.label, &style))
             .max()
             .unwrap_or(0);
         let key = Self::key(g);
@@ -73,7 +82,8 @@ impl LegendLayout {
         // fits the height; a narrow figure gets its legend underneath.
         let side_width = natural.min(((w as f64 * 0.40) as u32).saturating_sub(key));
         let narrow_enough = natural + key <= (w as f64 * 0.28) as u32;
-        if narrow_enough && Self::height(body, g, items, note, 1, side_width) + g.upx(20.0) <= h {
+        if !below && narrow_enough && Self::height(g, items, note, 1, side_width) + g.upx(20.0) <= h
+        {
             return LegendLayout {
                 columns: 1,
                 text_width: side_width,
@@ -90,7 +100,19 @@ impl LegendLayout {
         }
     }
 
-    /// Splits `body` into the plot area and the legend area.
+    /// The height the legend takes under the plot (0 at the side).
+    fn below_height(&self, g: &Geometry, items: &[LegendItem], note: Option<&str>) -> u32 {
+        if self.below {
+            Self::height(g, items, note, self.columns, self.text_width)
+        } else {
+            0
+        }
+    }
+
+    /// Splits `body` into the plot area and the legend area. A legend
+    /// underneath gets all the height it needs, so no entry or note line
+    /// falls off the figure; the plot keeps at least 30% of the body
+    /// (figures of automatic height grow instead: [`room_pt`]).
     fn split<DB: DrawingBackend>(
         &self,
         body: &DrawingArea<DB, Shift>,
@@ -100,12 +122,31 @@ impl LegendLayout {
     ) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
         let (w, h) = body.dim_in_pixel();
         if self.below {
-            let need = Self::height(body, g, items, note, self.columns, self.text_width);
-            body.split_vertically(h.saturating_sub(need).max(h * 11 / 20))
+            let need = self.below_height(g, items, note);
+            body.split_vertically(h.saturating_sub(need).max(h * 3 / 10))
         } else {
             body.split_horizontally(w.saturating_sub(self.text_width + Self::key(g)))
         }
     }
+}
+
+/// The height in points a figure of `size` needs for its title, a legend
+/// of `items` (and `note`) under the plot when it goes there, and a plot
+/// area of `plot_pt`: what [`super::Draw::min_height_pt`] returns, so a
+/// figure of automatic height grows rather than pushing text off its
+/// canvas (a single-column figure with eight series and a note).
+pub(crate) fn room_pt(
+    size: FigureSize,
+    title: &str,
+    (items, note, below): (&[LegendItem], Option<&str>, bool),
+    plot_pt: f64,
+) -> f64 {
+    let g = Geometry::new(size, PNG_DPI);
+    let title_h = title_height(&g, g.width, title);
+    let body_h = g.height.saturating_sub(title_h);
+    let layout = LegendLayout::choose(g.width, body_h, &g, items, note, below);
+    let legend_h = layout.below_height(&g, items, note);
+    g.pt(title_h + legend_h) + plot_pt
 }
 
 /// Lays out the legend for `items` (and a note under it) beside or under
@@ -113,10 +154,10 @@ impl LegendLayout {
 pub(super) fn with_legend<DB: DrawingBackend>(
     body: &DrawingArea<DB, Shift>,
     g: &Geometry,
-    items: &[LegendItem],
-    note: Option<&str>,
+    (items, note, below): (&[LegendItem], Option<&str>, bool),
 ) -> Result<DrawingArea<DB, Shift>> {
-    let layout = LegendLayout::choose(body, g, items, note);
+    let (w, h) = body.dim_in_pixel();
+    let layout = LegendLayout::choose(w, h, g, items, note, below);
     let (plot, area) = layout.split(body, g, items, note);
     legend(&area, g, items, note, &layout)?;
     Ok(plot)
@@ -174,7 +215,7 @@ fn legend<DB: DrawingBackend>(
         for (c, it) in row.iter().enumerate() {
             let x = c as i32 * col_w;
             legend_key(area, g, it, x, y + line_h / 2)?;
-            let lines = wrap(area, &it.label, &style, layout.text_width);
+            let lines = wrap(&it.label, &style, layout.text_width);
             tallest = tallest.max(lines.len() as i32);
             for (k, line) in lines.into_iter().enumerate() {
                 let at = (x + key - g.px(3.0), y + k as i32 * line_h);
@@ -188,10 +229,8 @@ fn legend<DB: DrawingBackend>(
         let grey = BLACK.mix(0.7);
         let note_style = g.font(NOTE_PT).color(&grey);
         y += g.px(4.0);
-        // The note starts 3 px in; a margin as wide on the right keeps its
-        // longest line inside the legend's area (it was cut at the edge).
-        let width = (layout.text_width + key as u32).saturating_sub(g.upx(6.0));
-        for line in wrap(area, n, &note_style, width) {
+        let width = LegendLayout::note_width(g, layout.text_width);
+        for line in wrap(n, &note_style, width) {
             area.draw(&Text::new(line, (g.px(3.0), y), note_style.clone()))
                 .map_err(err)?;
             y += g.px(NOTE_PT * 1.25);
@@ -210,7 +249,7 @@ pub(super) fn titled<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(err)?;
     let style = g.font(TITLE_PT);
     let (w, _) = root.dim_in_pixel();
-    let lines = wrap(root, title, &style, w.saturating_sub(g.upx(12.0)));
+    let lines = title_lines(g, w, title);
     let line_h = g.px(TITLE_PT * 1.3);
     let centre = plotters::style::text_anchor::Pos::new(
         plotters::style::text_anchor::HPos::Center,
@@ -221,8 +260,41 @@ pub(super) fn titled<DB: DrawingBackend>(
         root.draw(&Text::new(line.clone(), at, style.pos(centre)))
             .map_err(err)?;
     }
-    let used = g.px(8.0) + lines.len() as i32 * line_h;
-    Ok(root.split_vertically(used).1)
+    Ok(root.split_vertically(title_height(g, w, title)).1)
+}
+
+/// The title's lines on a figure `w` output units wide.
+fn title_lines(g: &Geometry, w: u32, title: &str) -> Vec<String> {
+    wrap(title, &g.font(TITLE_PT), w.saturating_sub(g.upx(12.0)))
+}
+
+/// The height the title takes on a figure `w` output units wide.
+fn title_height(g: &Geometry, w: u32, title: &str) -> u32 {
+    g.upx(8.0) + title_lines(g, w, title).len() as u32 * g.upx(TITLE_PT * 1.3)
+}
+
+/// One boxed legend entry per segment.
+fn boxes(segments: &[(String, RGBColor)]) -> Vec<LegendItem> {
+    segments
+        .iter()
+        .map(|(n, c)| LegendItem {
+            label: n.clone(),
+            colour: *c,
+            dashed: false,
+            boxed: true,
+            marker: None,
+        })
+        .collect()
+}
+
+/// [`room_pt`] for a chart with [`boxed_legend`].
+pub(crate) fn boxed_room_pt(
+    size: FigureSize,
+    title: &str,
+    segments: &[(String, RGBColor)],
+    plot_pt: f64,
+) -> f64 {
+    room_pt(size, title, (&boxes(segments), None, false), plot_pt)
 }
 
 /// Clears `root`, draws the title and a legend of coloured boxes (one per
@@ -234,17 +306,7 @@ pub(crate) fn boxed_legend<DB: DrawingBackend>(
     segments: &[(String, RGBColor)],
 ) -> Result<DrawingArea<DB, Shift>> {
     let body = titled(root, g, title)?;
-    let items: Vec<LegendItem> = segments
-        .iter()
-        .map(|(n, c)| LegendItem {
-            label: n.clone(),
-            colour: *c,
-            dashed: false,
-            boxed: true,
-            marker: None,
-        })
-        .collect();
-    with_legend(&body, g, &items, None)
+    with_legend(&body, g, (&boxes(segments), None, false))
 }
 
 /// Series `style`'s marker centred on `p`, in the area's own coordinates

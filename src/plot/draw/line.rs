@@ -5,8 +5,8 @@ use super::axis::{
     Chart2d, axis, linear_ticks, log_ticks, padded, round_sig, tick, tick_room, x_label_room,
     y_label_room,
 };
-use super::legend::{LegendItem, marker_at, titled, with_legend};
-use super::{Draw, Line, LineChart, err};
+use super::legend::{LegendItem, marker_at, room_pt, titled, with_legend};
+use super::{Draw, Line, LineChart, PLOT_MIN_PT, err};
 use crate::plot::style::*;
 use anyhow::Result;
 use plotters::coord::Shift;
@@ -55,11 +55,19 @@ impl LineChart {
             boxed: false,
             marker: None,
         });
+        // A series drawn in several panels has one entry.
+        let mut seen: Vec<(&str, usize, bool)> = Vec::new();
         let lines = self
             .lines
             .iter()
             .filter(|l| !l.label.is_empty())
             .filter(|l| !(l.dashed && solid.contains(&l.style)))
+            .filter(move |l| {
+                let k = (l.label.as_str(), l.style, l.dashed);
+                let new = !seen.contains(&k);
+                seen.push(k);
+                new
+            })
             .map(|l| LegendItem {
                 label: l.label.clone(),
                 colour: colour(l.style),
@@ -88,24 +96,50 @@ impl LineChart {
     }
 }
 
-impl Draw for LineChart {
-    /// A log x axis is a linear axis over log10(x) with ticks at 1-2-5
-    /// values labelled in x: plotters' own log axis labels only powers of
-    /// ten, and its linear key points would land on 316 or 3,162.
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, g: &Geometry) -> Result<()> {
-        let body = titled(root, g, &self.title)?;
+/// The least width, in points, of one panel of small multiples: two
+/// panels side by side from about 14 cm, one above the other below.
+const PANEL_MIN_W_PT: f64 = 200.0;
+
+/// Rows and columns of `n` panels on a plot `w` output units wide.
+fn grid(g: &Geometry, n: usize, w: u32) -> (usize, usize) {
+    let cols = if n > 1 && w >= g.upx(2.0 * PANEL_MIN_W_PT) {
+        2
+    } else {
+        1
+    };
+    (n.div_ceil(cols).max(1), cols)
+}
+
+/// Height of a panel's title line.
+fn panel_title_pt() -> f64 {
+    LABEL_PT * 1.6
+}
+
+impl LineChart {
+    /// The number of panels drawn (1 for a single plot).
+    fn panel_count(&self) -> usize {
+        self.panels.len().max(1)
+    }
+
+    /// The plot (or one panel, `Some(k)`) on `plot`: axes over the whole
+    /// chart's bounds, so panels compare at a glance, then the lines.
+    fn plot<DB: DrawingBackend>(
+        &self,
+        plot: &DrawingArea<DB, Shift>,
+        g: &Geometry,
+        panel: Option<usize>,
+    ) -> Result<()> {
         let (_, _, y0, y1) = self.bounds();
         let (y0, y1) = padded(y0, y1, false);
         let y0 = if self.y_from_zero { 0.0 } else { y0 };
-        let plot = with_legend(&body, g, &self.legend_items(), self.note.as_deref())?;
         let (w, h) = plot.dim_in_pixel();
         let y_ticks = linear_ticks(y0, y1, false, tick_room(g, h, 22.0));
         let (x0, x1, x_ticks) = self.x_axis(tick_room(g, w, 40.0));
         let y_names: Vec<String> = y_ticks.iter().map(|v| tick(*v)).collect();
-        let mut chart = ChartBuilder::on(&plot)
+        let mut chart = ChartBuilder::on(plot)
             .margin(g.px(6.0))
             .x_label_area_size(x_label_room(g))
-            .y_label_area_size(y_label_room(&plot, g, &y_names))
+            .y_label_area_size(y_label_room(g, &y_names))
             .build_cartesian_2d(axis(x0, x1, x_ticks), axis(y0, y1, y_ticks))
             .map_err(err)?;
         let log = self.log_x;
@@ -138,8 +172,53 @@ impl Draw for LineChart {
                 ))
                 .map_err(err)?;
         }
-        for l in &self.lines {
+        for l in self
+            .lines
+            .iter()
+            .filter(|l| panel.is_none_or(|k| l.panel == k))
+        {
             draw_line(&mut chart, g, l, &fx)?;
+        }
+        Ok(())
+    }
+}
+
+impl Draw for LineChart {
+    fn min_height_pt(&self, size: FigureSize) -> f64 {
+        let items = self.legend_items();
+        let n = self.panel_count();
+        let g = Geometry::new(size, PNG_DPI);
+        let (rows, _) = grid(&g, n, g.width);
+        let title = if n > 1 { panel_title_pt() } else { 0.0 };
+        let plot = rows as f64 * (PLOT_MIN_PT + title);
+        let legend = (&items[..], self.note.as_deref(), n > 1);
+        room_pt(size, &self.title, legend, plot)
+    }
+
+    /// A log x axis is a linear axis over log10(x) with ticks at 1-2-5
+    /// values labelled in x: plotters' own log axis labels only powers of
+    /// ten, and its linear key points would land on 316 or 3,162.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, g: &Geometry) -> Result<()> {
+        let body = titled(root, g, &self.title)?;
+        let n = self.panel_count();
+        let items = self.legend_items();
+        let plot = with_legend(&body, g, (&items, self.note.as_deref(), n > 1))?;
+        if n == 1 {
+            return self.plot(&plot, g, None);
+        }
+        let (rows, cols) = grid(g, n, plot.dim_in_pixel().0);
+        let style = g.font(LABEL_PT);
+        for (k, area) in plot.split_evenly((rows, cols)).iter().enumerate().take(n) {
+            let (w, _) = area.dim_in_pixel();
+            let centre = plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Top,
+            );
+            let at = (w as i32 / 2, g.px(2.0));
+            area.draw(&Text::new(self.panels[k].clone(), at, style.pos(centre)))
+                .map_err(err)?;
+            let inner = area.split_vertically(g.px(panel_title_pt())).1;
+            self.plot(&inner, g, Some(k))?;
         }
         Ok(())
     }

@@ -15,7 +15,7 @@ mod text;
 
 pub use axis::{linear_ticks, log_ticks, round_sig, tick};
 pub(crate) use bands::band_chart;
-pub(crate) use legend::boxed_legend;
+pub(crate) use legend::{boxed_legend, boxed_room_pt};
 
 use super::style::*;
 use crate::analysis::Interval;
@@ -73,6 +73,8 @@ pub struct Line {
     pub dashed: bool,
     /// Palette and marker index; lines that belong together share it.
     pub style: usize,
+    /// The panel it is drawn in (an index into [`LineChart::panels`]).
+    pub panel: usize,
 }
 
 /// Lines with markers and interval whiskers on linear or log x.
@@ -94,6 +96,9 @@ pub struct LineChart {
     pub y_from_zero: bool,
     /// A line of explanation under the legend ("dashed: USL fit").
     pub note: Option<String>,
+    /// The panels' titles when the lines are drawn as small multiples
+    /// (`plot::panels`); empty or one title: a single plot.
+    pub panels: Vec<String>,
 }
 
 /// Horizontal bars, one per configuration, split into coloured segments
@@ -146,17 +151,20 @@ pub struct Heatmap {
 pub trait Draw {
     /// Draws the chart on `root` at geometry `g`.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, g: &Geometry) -> Result<()>;
-    /// The height in points the chart needs to stay legible (bands of
-    /// bars need room for their labels); 0 for any height.
-    fn min_height_pt(&self) -> f64 {
-        0.0
-    }
+    /// The height in points the chart needs at `size`'s width to stay
+    /// legible (its title, a legend under the plot, bands of bars with
+    /// room for their labels); a figure of automatic height grows to it.
+    fn min_height_pt(&self, size: FigureSize) -> f64;
 }
 
-/// Points of height for `bands` labelled bands plus title, axis and legend.
+/// Points of height for the plot of `bands` labelled bands and its axis.
 pub(crate) fn bands_height_pt(bands: usize) -> f64 {
-    bands as f64 * TICK_PT * 1.6 + 110.0
+    bands as f64 * TICK_PT * 1.6 + 60.0
 }
+
+/// The least height, in points, of a line chart's or heatmap's plot area
+/// with its axes: a rotated y label of some 35 characters fits beside it.
+pub(crate) const PLOT_MIN_PT: f64 = 150.0;
 
 pub(crate) fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing failed: {e:?}")
