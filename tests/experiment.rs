@@ -94,7 +94,11 @@ fn run_writes_exports_and_figures_and_plot_redraws_them() {
     assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1260);
     assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 840);
 
-    std::fs::remove_dir_all(out.join("plots")).unwrap();
+    // The PNGs of the first drawing stay; a PDF-only redraw must not
+    // leave report.md embedding them as if they were its figures.
+    for name in FIGURES {
+        std::fs::remove_file(out.join("plots").join(format!("{name}.pdf"))).unwrap();
+    }
     bin()
         .args(["plot", "--figure-size", "8.5cm", "--format", "pdf"])
         .arg(&out)
@@ -109,11 +113,16 @@ fn run_writes_exports_and_figures_and_plot_redraws_them() {
     for name in FIGURES {
         check_pdf(&out.join("plots").join(format!("{name}.pdf")), 8.5);
         assert!(out.join("plots").join(format!("{name}.csv")).exists());
-        assert!(
-            !out.join("plots").join(format!("{name}.png")).exists(),
-            "only PDF was asked for"
-        );
     }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        !md.contains("](plots/speedup.png)"),
+        "a stale PNG embedded: {md}"
+    );
+    assert!(
+        md.contains("[plots/speedup.pdf](plots/speedup.pdf)"),
+        "{md}"
+    );
     bin()
         .args(["plot", "--figure-size", "8.5pt"])
         .arg(&out)

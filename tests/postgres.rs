@@ -308,6 +308,43 @@ fn a_users_server_is_touched_only_inside_ingestlabs_own_schema() {
     );
     assert!(!text.contains("s3cretpw"), "{text}");
     assert_eq!(one(&mut c, "SELECT count(*) FROM lab_stage.app_xml"), 200);
+    // ...and a sweep reading them back from there (read-only), verified.
+    let staging = format!(
+        "postgresql://ingestlab:s3cretpw@/postgres?host={}&port=5432&options=-csearch_path%3Dlab_stage",
+        server.socket_dir().display()
+    );
+    let _ = std::fs::remove_dir_all(dir.path().join("out"));
+    let s = common::scenario_file(
+        dir.path(),
+        "staged",
+        &format!(
+            "repetitions = 1\n[data]\nstaging = \"{staging}\"\n[sweep]\nworkers = [1, 2]\nbatch_sizes = [50]\n"
+        ),
+    );
+    let swept = bin()
+        .env("TMPDIR", &tmp)
+        .current_dir(dir.path())
+        .arg("run")
+        .arg(&s)
+        .output()
+        .unwrap();
+    assert!(
+        swept.status.success(),
+        "{}",
+        String::from_utf8_lossy(&swept.stderr)
+    );
+    let results = std::fs::read_to_string(dir.path().join("out/results.json")).unwrap();
+    let r: serde_json::Value = serde_json::from_str(&results).unwrap();
+    assert_eq!(r["input"]["records"], 200);
+    assert_eq!(r["input"]["staging"], true);
+    assert!(!all_text(&dir.path().join("out")).contains("s3cretpw"));
+    let md = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(md.contains("all 2 runs stored the same content"), "{md}");
+    assert_eq!(
+        one(&mut c, "SELECT count(*) FROM lab_stage.app_xml"),
+        200,
+        "the staging table is only read"
+    );
     bin()
         .args([
             "generate",

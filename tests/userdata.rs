@@ -167,3 +167,106 @@ fn user_data_settings_that_do_not_go_together_are_named() {
         assert!(!d.join("out").exists(), "{data}: nothing written");
     }
 }
+
+/// A resumed sweep on the user's file reuses its runs only while the
+/// file's records are the same: another file with as many records is other
+/// data (its runs were matched by the record count alone before).
+#[test]
+fn resume_reuses_runs_only_for_the_same_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let make = |seed: &str| {
+        bin()
+            .current_dir(d)
+            .args([
+                "generate",
+                "--records",
+                "120",
+                "--seed",
+                seed,
+                "--out",
+                "a.xml",
+            ])
+            .arg("--overwrite")
+            .assert()
+            .success();
+    };
+    make("1");
+    let s = common::scenario_file(
+        d,
+        "mine",
+        &format!("repetitions = 2\n[data]\ninput = \"a.xml\"\n{SWEEP}"),
+    );
+    let run = || {
+        bin()
+            .current_dir(d)
+            .args(["run", "--resume"])
+            .arg(&s)
+            .assert()
+            .success()
+    };
+    run();
+    run().stderr(predicate::str::contains(
+        "8 finished run(s) reused, 0 to run",
+    ));
+    make("2");
+    run().stderr(
+        predicate::str::contains("0 finished run(s) reused, 8 to run").and(
+            predicate::str::contains("8 journaled run(s) were made with other settings"),
+        ),
+    );
+}
+
+/// Simulating a sweep on the user's records quarantines what a real run
+/// of them does (the simulator assumed clean records before).
+#[test]
+fn a_simulation_of_the_users_records_quarantines_what_a_run_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bin()
+        .current_dir(d)
+        .args(["generate", "--records", "200", "--malformed-rate", "0.1"])
+        .args(["--duplicate-rate", "0.05", "--out", "dirty.xml"])
+        .assert()
+        .success();
+    bin()
+        .current_dir(d)
+        .args(["calibrate", "--records", "500", "--model", "m.json"])
+        .assert()
+        .success();
+    let s = common::scenario_file(
+        d,
+        "mine",
+        &format!("repetitions = 2\n[data]\ninput = \"dirty.xml\"\n{SWEEP}"),
+    );
+    bin().current_dir(d).arg("run").arg(&s).assert().success();
+    bin()
+        .current_dir(d)
+        .args([
+            "simulate", "--model", "m.json", "--cores", "2", "--output", "sim",
+        ])
+        .arg(&s)
+        .assert()
+        .success();
+    let quarantined = |path: &Path| -> Vec<u64> {
+        let mut r = csv::Reader::from_path(path).unwrap();
+        let col = r
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "quarantined")
+            .unwrap();
+        r.records()
+            .map(|x| x.unwrap()[col].parse().unwrap())
+            .collect()
+    };
+    let measured = quarantined(&d.join("out/runs.csv"));
+    let simulated = quarantined(&d.join("sim/runs.csv"));
+    assert!(measured[0] >= 20, "{measured:?}");
+    assert!(measured.iter().all(|q| *q == measured[0]), "{measured:?}");
+    assert_eq!(simulated.len(), measured.len());
+    assert!(
+        simulated.iter().all(|q| *q == measured[0]),
+        "{simulated:?} vs {measured:?}"
+    );
+}

@@ -46,13 +46,24 @@ pub struct RunRecord {
     /// The machine's state during the run (absent in simulated runs).
     #[serde(default)]
     pub machine: Option<MachineSample>,
+    /// The checksum (xxh3) of the user's own records the run read; None
+    /// for generated data. A resumed sweep reuses the run only for the
+    /// same records: a file with as many records but other content is
+    /// other data.
+    #[serde(default)]
+    pub input_xxh3: Option<String>,
 }
 
 impl RunRecord {
-    /// Whether this run was made with exactly `c`'s settings.
-    pub fn matches(&self, c: &ConfigSpec) -> bool {
+    /// Whether this run was made with exactly `c`'s settings, on the
+    /// user's records of checksum `input` (None: generated data).
+    pub fn matches(&self, c: &ConfigSpec, input: Option<&str>) -> bool {
         match (&self.data, &self.run) {
-            (Some(d), Some(r)) => self.config_id == c.id && c.same_settings(d, r),
+            (Some(d), Some(r)) => {
+                self.config_id == c.id
+                    && c.same_settings(d, r)
+                    && self.input_xxh3.as_deref() == input
+            }
             _ => false,
         }
     }
@@ -507,6 +518,7 @@ pub(crate) mod tests {
                 engine_version: "sqlite test".into(),
             }),
             started_unix_s: None,
+            input_xxh3: None,
             machine: None,
         }
     }
@@ -680,10 +692,17 @@ pub(crate) mod tests {
     fn a_run_is_reused_only_for_the_same_settings() {
         let c = spec("x", 2, "b");
         let mut r = run(&c, 0, 1.0, 1.0, 0.0);
-        assert!(r.matches(&c));
+        assert!(r.matches(&c, None));
+        assert!(
+            !r.matches(&c, Some("1f2e")),
+            "generated data is not the user's"
+        );
         r.run.as_mut().unwrap().record_work_s = 0.05;
-        assert!(!r.matches(&c));
+        assert!(!r.matches(&c, None));
         r.run = None;
-        assert!(!r.matches(&c), "an old journal line without its settings");
+        assert!(
+            !r.matches(&c, None),
+            "an old journal line without its settings"
+        );
     }
 }

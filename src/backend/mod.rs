@@ -24,7 +24,7 @@ pub use engines::{
 };
 pub use files::{Overwrite, prepare_db_path, remove_db_files};
 pub use pg_settings::{CopyFormat, DEFAULT_SCHEMA, PgUrl, PostgresSettings, WalLevel};
-pub use staging::read_staging;
+pub use staging::{read_staging, staging_name};
 
 choice! {
     /// Which engine stores the data.

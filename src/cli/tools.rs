@@ -311,9 +311,9 @@ pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     }
     let machine_cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let cores = a.cores.unwrap_or(machine_cores);
-    let sizes = user.as_ref().map(|u| u.sizes_kb());
+    let sample = user.as_ref().map(|u| u.sample()).transpose()?;
     let (mut report, stats) =
-        crate::sim::simulate_scenario(&scenario, &model, cores, sizes.as_deref())?;
+        crate::sim::simulate_scenario(&scenario, &model, cores, sample.as_ref())?;
     report.input = user.map(|u| u.info.clone());
     // Another core count is another simulation: it gets its own folder.
     let dir = a.output.clone().unwrap_or_else(|| {

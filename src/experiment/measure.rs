@@ -153,6 +153,7 @@ impl Bench for EngineBench<'_> {
             run: Some(c.run.clone()),
             started_unix_s: Some(started_unix_s),
             machine,
+            input_xxh3: self.user.as_ref().map(|u| u.info.xxh3.clone()),
         }))
     }
 

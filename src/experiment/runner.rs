@@ -142,11 +142,12 @@ fn reuse(
     notes: &mut Vec<String>,
 ) -> Vec<RunRecord> {
     let planned = s.repetitions.planned(s.max_rounds);
+    let input = opts.input.as_ref().map(|u| u.info.xxh3.as_str());
     let mut records: Vec<RunRecord> = Vec::new();
     for c in configs {
         let mut mine: Vec<RunRecord> = previous
             .iter()
-            .filter(|r| r.matches(c) && !r.failed && r.rep < planned)
+            .filter(|r| r.matches(c, input) && !r.failed && r.rep < planned)
             .cloned()
             .collect();
         mine.sort_by_key(|r| r.rep);

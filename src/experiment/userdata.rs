@@ -42,7 +42,8 @@ pub fn resolve(s: &mut Scenario) -> Result<Option<UserData>> {
             crate::backend::read_staging(db, &mut |xml| Ok(out.write_all(xml.as_bytes())?))
                 .map_err(crate::refused::as_refusal)?;
             out.flush()?;
-            (file, vec![db.clone()], true, Some(work))
+            let name = PathBuf::from(crate::backend::staging_name(db));
+            (file, vec![name], true, Some(work))
         }
         None => {
             let files = expand_inputs(&d.input)?;
@@ -140,13 +141,22 @@ impl std::fmt::Debug for UserData {
 }
 
 impl UserData {
-    /// Record sizes in KB, for the simulator.
-    pub fn sizes_kb(&self) -> Vec<f64> {
-        self.input
+    /// What the simulator needs of the user's records: their sizes, and
+    /// the share a run quarantines (malformed or duplicate), from the
+    /// sequential account every run is verified against.
+    pub fn sample(&self) -> Result<crate::sim::UserSample> {
+        let sizes_kb = self
+            .input
             .index
             .spans
             .iter()
             .map(|s| s.len as f64 / 1024.0)
-            .collect()
+            .collect();
+        let e = self.input.expected()?;
+        let total = (e.rows + e.quarantined).max(1) as f64;
+        Ok(crate::sim::UserSample {
+            sizes_kb,
+            bad_fraction: e.quarantined as f64 / total,
+        })
     }
 }

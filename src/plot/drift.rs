@@ -58,3 +58,37 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         d.sentence(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The caption's range and round count are the chart's points'.
+    fn check(r: &crate::report::Report) -> String {
+        let (chart, caption) = super::prepare(r).unwrap();
+        let ys: Vec<f64> = chart.lines[0].points.iter().map(|p| p.y).collect();
+        let (lo, hi) = ys
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(a, b), y| (a.min(*y), b.max(*y)));
+        let want = format!(
+            "Over {} round(s) the machine's speed index (a run's time over its configuration's median) ranged {lo:.2}–{hi:.2}",
+            ys.len()
+        );
+        assert!(caption.contains(&want), "{caption}\nwant: {want}");
+        let slower = format!("{:.0}% slower than the fastest", 100.0 * (hi / lo - 1.0));
+        assert!(caption.contains(&slower), "{caption}\nwant: {slower}");
+        caption
+    }
+
+    #[test]
+    fn the_caption_states_the_plotted_rounds() {
+        let mut r = super::super::testdata::report();
+        let before = check(&r);
+        // Round 1 ran 40% slow on every configuration: a new range.
+        for run in r.runs.iter_mut().filter(|x| x.rep == 1) {
+            run.result.as_mut().unwrap().wall_s *= 1.4;
+        }
+        let r = crate::report::build_report(&r.scenario, r.configs.clone(), r.runs.clone(), false);
+        let after = check(&r);
+        assert_ne!(before, after);
+        assert!(after.contains("–1.39"), "{after}");
+    }
+}

@@ -57,6 +57,7 @@ pub fn render_all(
                         title: $title.into(),
                         caption: Some(caption),
                         skipped: None,
+                        formats: opts.formats.iter().map(|f| f.name().to_string()).collect(),
                     }
                 }
                 Err(why) => Figure {
@@ -64,6 +65,7 @@ pub fn render_all(
                     title: $title.into(),
                     caption: None,
                     skipped: Some(why),
+                    formats: Vec::new(),
                 },
             })
         };

@@ -98,3 +98,69 @@ pub fn prepare(
         caption,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::compare::compare_reports;
+
+    /// The simulated report: every configuration `k` of the measured one
+    /// `1 + 0.04·k` times as slow, its speedup scaled to match.
+    fn simulated(m: &crate::report::Report) -> crate::report::Report {
+        let mut s = m.clone();
+        for (k, c) in s.summaries.iter_mut().enumerate() {
+            let f = 1.0 + 0.04 * k as f64;
+            if let Some(w) = c.wall_s.as_mut() {
+                w.median *= f;
+            }
+            c.speedup = c.speedup.map(|x| x / f);
+        }
+        s
+    }
+
+    #[test]
+    fn the_caption_is_the_error_table_and_the_dashed_lines_the_simulation() {
+        let m = super::super::testdata::report();
+        let s = simulated(&m);
+        let errors = compare_reports(&m.summaries, &s.summaries, 8);
+        let (chart, caption) = super::prepare(&m, &s, &errors).unwrap();
+        // The numbers, computed here from the table the caption rests on.
+        let mut abs: Vec<f64> = errors.iter().map(|e| e.error.abs()).collect();
+        abs.sort_by(f64::total_cmp);
+        let n = abs.len();
+        let median = if n % 2 == 1 {
+            abs[n / 2]
+        } else {
+            (abs[n / 2 - 1] + abs[n / 2]) / 2.0
+        };
+        let worst = errors
+            .iter()
+            .max_by(|a, b| a.error.abs().total_cmp(&b.error.abs()))
+            .unwrap();
+        let want = format!(
+            "{:.0}% over {n} configurations; the worst is {:+.0}% ({})",
+            100.0 * median,
+            100.0 * worst.error,
+            worst.config_id
+        );
+        assert!(caption.contains(&want), "{caption}\nwant: {want}");
+        // Every dashed point is a simulated speedup of that configuration.
+        for l in chart.lines.iter().filter(|l| l.dashed) {
+            for p in l.points.iter().skip(1) {
+                assert!(
+                    s.summaries
+                        .iter()
+                        .any(|c| c.workers() as f64 == p.x && c.speedup == Some(p.y)),
+                    "{p:?} is no simulated speedup"
+                );
+            }
+        }
+        // Other errors, another caption.
+        let mut s2 = s.clone();
+        let last = s2.summaries.len() - 1;
+        s2.summaries[last].wall_s.as_mut().unwrap().median *= 3.0;
+        let errors2 = compare_reports(&m.summaries, &s2.summaries, 8);
+        let (_, caption2) = super::prepare(&m, &s2, &errors2).unwrap();
+        assert_ne!(caption, caption2);
+        assert!(caption2.contains(&m.summaries[last].id), "{caption2}");
+    }
+}

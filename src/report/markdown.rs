@@ -416,16 +416,40 @@ fn figures(md: &mut String, r: &Report) -> Out {
     writeln!(md, "\n## Figures\n")?;
     for f in &r.figures {
         match (&f.caption, &f.skipped) {
-            (Some(c), _) => writeln!(
-                md,
-                "![{}](plots/{}.png)\n\n*{}.* {c} (Vector: [plots/{}.pdf](plots/{}.pdf); data: [plots/{}.csv](plots/{}.csv).)\n",
-                f.title, f.name, f.title, f.name, f.name, f.name, f.name
-            )?,
+            (Some(c), _) => figure(md, f, c)?,
             (None, Some(why)) => writeln!(md, "- *{}* skipped: {why}", f.title)?,
             _ => {}
         }
     }
     Ok(())
+}
+
+/// One drawn figure: its PNG inline only when the last drawing wrote one
+/// (an older PNG left by an earlier drawing is not the figure any more),
+/// then links to the other formats it wrote and its data.
+fn figure(md: &mut String, f: &super::Figure, caption: &str) -> Out {
+    let n = &f.name;
+    let wrote = |ext: &str| f.formats.iter().any(|x| x == ext);
+    if wrote("png") {
+        writeln!(md, "![{}](plots/{n}.png)\n", f.title)?;
+    }
+    let mut links: Vec<String> = ["pdf", "svg"]
+        .iter()
+        .filter(|x| wrote(x))
+        .map(|x| format!("[plots/{n}.{x}](plots/{n}.{x})"))
+        .collect();
+    links.push(format!("data: [plots/{n}.csv](plots/{n}.csv)"));
+    let vector = if wrote("pdf") || wrote("svg") {
+        "Vector: "
+    } else {
+        ""
+    };
+    writeln!(
+        md,
+        "*{}.* {caption} ({vector}{}.)\n",
+        f.title,
+        links.join("; ")
+    )
 }
 
 fn warnings(md: &mut String, r: &Report) -> Out {

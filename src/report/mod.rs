@@ -218,6 +218,15 @@ pub struct Figure {
     pub caption: Option<String>,
     /// Why it was not drawn.
     pub skipped: Option<String>,
+    /// The formats its last drawing wrote ("png", "svg", "pdf"), so the
+    /// report embeds only images that are current (`plot --format pdf`
+    /// leaves an older PNG behind). Results written before it: all three.
+    #[serde(default = "all_formats")]
+    pub formats: Vec<String>,
+}
+
+fn all_formats() -> Vec<String> {
+    ["png", "svg", "pdf"].map(String::from).to_vec()
 }
 
 /// One export format.

@@ -108,8 +108,14 @@ pub struct DataSpec {
     pub input: Vec<PathBuf>,
     /// A SQLite or DuckDB file whose `app_xml` table (column `xml`) holds
     /// the raw records, as `generate --staging-db` or the user's pipeline
-    /// filled it; read in stored order, never changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// filled it, or a PostgreSQL URL (`postgresql://…`) whose server holds
+    /// that table; read in stored order, never changed. A URL's password
+    /// is written as `***` wherever the scenario is saved.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "redacted_staging"
+    )]
     pub staging: Option<PathBuf>,
     /// The generator's seed (default 42): the same seed, the same file.
     #[serde(default = "default_seed")]
@@ -236,4 +242,11 @@ fn default_overheads() -> Vec<Preset> {
 }
 fn default_queue_depth() -> usize {
     4
+}
+
+/// Writes a staging path as given, and a PostgreSQL URL without its
+/// password (results.json holds the scenario).
+fn redacted_staging<S: serde::Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    let text = p.as_ref().map(|p| crate::backend::staging_name(p));
+    serde::Serialize::serialize(&text, s)
 }

@@ -50,15 +50,24 @@ pub struct SimStats {
     pub seconds: f64,
 }
 
+/// The user's own records, as the simulator sees them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserSample {
+    /// Every record's size, KB.
+    pub sizes_kb: Vec<f64>,
+    /// The share of records a run quarantines (malformed or duplicate).
+    pub bad_fraction: f64,
+}
+
 /// Simulates every configuration of `s` on `cores` cores with `model`,
 /// as many times as the scenario repeats, into a report marked simulated.
-/// `user_sizes` are the record sizes (KB) of the user's own data when the
-/// scenario runs on it (else the generator's are sampled).
+/// `user` describes the user's own records when the scenario runs on them
+/// (else the generator's sizes are sampled and its rates used).
 pub fn simulate_scenario(
     s: &Scenario,
     model: &CostModel,
     cores: usize,
-    user_sizes: Option<&[f64]>,
+    user: Option<&UserSample>,
 ) -> Result<(Report, SimStats)> {
     let configs = expand(s);
     if let Some(c) = configs
@@ -78,7 +87,7 @@ pub fn simulate_scenario(
     let mut samples: Vec<(DataKey, Vec<f64>)> = Vec::new();
     for c in &configs {
         if !samples.iter().any(|(k, _)| *k == c.data) {
-            let sizes = user_sizes.map_or_else(|| size_sample(&c.data), <[f64]>::to_vec);
+            let sizes = user.map_or_else(|| size_sample(&c.data), |u| u.sizes_kb.clone());
             samples.push((c.data, sizes));
         }
         let sizes = &samples
@@ -86,7 +95,10 @@ pub fn simulate_scenario(
             .find(|(k, _)| *k == c.data)
             .expect("sampled")
             .1;
-        let bad = c.data.malformed_rate + (1.0 - c.data.malformed_rate) * c.data.duplicate_rate;
+        let bad = user.map_or(
+            c.data.malformed_rate + (1.0 - c.data.malformed_rate) * c.data.duplicate_rate,
+            |u| u.bad_fraction,
+        );
         let data = SimData {
             records: c.data.records,
             sizes_kb: sizes,
@@ -114,6 +126,7 @@ pub fn simulate_scenario(
                 run: Some(c.run.clone()),
                 started_unix_s: None,
                 machine: None,
+                input_xxh3: None,
             });
         }
     }
