@@ -154,4 +154,34 @@ mod tests {
             .skip(1)
             .for_each(|l| assert!(!l.contains("busy"), "{legend:?}"));
     }
+
+    /// The caption's largest gap is the largest gap between a solid point
+    /// and the dashed one of its curve at the same worker count.
+    #[test]
+    fn the_largest_gap_is_the_plotted_one() {
+        let check = |r: &crate::report::Report| {
+            let (chart, caption) = super::prepare(r).unwrap();
+            let mut widest = 0.0f64;
+            for pair in chart.lines.chunks(2) {
+                for (e, b) in pair[0].points.iter().zip(&pair[1].points) {
+                    assert_eq!(e.x, b.x);
+                    widest = widest.max(b.y - e.y);
+                }
+            }
+            let want = format!("the largest gap is {widest:.0} points");
+            assert!(caption.contains(&want), "{caption}\nwant: {want}");
+            caption
+        };
+        let mut r = super::super::testdata::report();
+        let before = check(&r);
+        // Every busy fraction now tells the truth but one, 30 points high.
+        for s in r.summaries.iter_mut() {
+            s.busy_fraction = s.efficiency;
+        }
+        let s = r.summaries.iter_mut().find(|s| s.workers() == 2).unwrap();
+        s.busy_fraction = Some(s.efficiency.unwrap() + 0.30);
+        let after = check(&r);
+        assert!(after.contains("the largest gap is 30 points"), "{after}");
+        assert_ne!(before, after);
+    }
 }

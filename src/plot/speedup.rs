@@ -241,4 +241,42 @@ mod tests {
             chart.note
         );
     }
+
+    /// The caption's lowest and highest speedups at the largest worker
+    /// count are the lowest and highest plotted there, and it names the
+    /// panels of a sweep too wide for one plot.
+    #[test]
+    fn the_caption_is_the_range_plotted_at_the_most_workers() {
+        for mut r in [
+            super::super::testdata::report(),
+            super::super::testdata::wide(),
+        ] {
+            let check = |r: &Report| {
+                let (chart, caption) = prepare(r).unwrap();
+                let at4: Vec<f64> = chart
+                    .lines
+                    .iter()
+                    .filter(|l| !l.dashed)
+                    .flat_map(|l| l.points.iter().filter(|p| p.x == 4.0).map(|p| p.y))
+                    .collect();
+                let lo = at4.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = at4.iter().copied().fold(0.0, f64::max);
+                let want = format!("the speedup ranges from {lo:.2}× (");
+                assert!(caption.contains(&want), "{caption}\nwant: {want}");
+                assert!(caption.contains(&format!(") to {hi:.2}× (")), "{caption}");
+                (caption, chart.panels.len())
+            };
+            let (before, panels) = check(&r);
+            assert_eq!(before.contains("One panel per"), panels > 1, "{before}");
+            // The slowest 4-worker configuration doubles its time.
+            let slow = r
+                .summaries
+                .iter_mut()
+                .filter(|s| s.workers() == 4)
+                .min_by(|a, b| a.speedup.unwrap().total_cmp(&b.speedup.unwrap()))
+                .unwrap();
+            slow.speedup = slow.speedup.map(|x| x / 2.0);
+            assert_ne!(check(&r).0, before);
+        }
+    }
 }
