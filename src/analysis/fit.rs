@@ -19,7 +19,7 @@
 //! [`MIN_WORKER_COUNTS`] worker counts and R² ≥ [`MIN_R2`] for the model;
 //! otherwise the report says why there is no fit.
 
-use super::stats::quantile_sorted;
+use super::stats::{Interval, Method, quantile_sorted};
 
 /// Worker counts (1 included) a curve needs before a fit is shown.
 pub const MIN_WORKER_COUNTS: usize = 4;
@@ -44,18 +44,22 @@ pub struct Fit {
     pub worker_counts: usize,
     /// Amdahl's serial fraction s.
     pub amdahl_serial: f64,
-    /// Approximate 95% bootstrap interval; None without replicated points.
-    pub amdahl_serial_ci: Option<(f64, f64)>,
+    /// Its percentile bootstrap interval (nominal 95%, stated in the
+    /// interval); None without replicated points.
+    #[serde(deserialize_with = "bootstrap_ci")]
+    pub amdahl_serial_ci: Option<Interval>,
     /// R² of Amdahl's fit.
     pub amdahl_r2: f64,
     /// The USL's contention coefficient σ.
     pub usl_sigma: f64,
-    /// σ's approximate 95% bootstrap interval, as for `amdahl_serial_ci`.
-    pub usl_sigma_ci: Option<(f64, f64)>,
+    /// σ's bootstrap interval, as for `amdahl_serial_ci`.
+    #[serde(deserialize_with = "bootstrap_ci")]
+    pub usl_sigma_ci: Option<Interval>,
     /// The USL's coherency coefficient κ.
     pub usl_kappa: f64,
-    /// κ's approximate 95% bootstrap interval.
-    pub usl_kappa_ci: Option<(f64, f64)>,
+    /// κ's bootstrap interval, as for `amdahl_serial_ci`.
+    #[serde(deserialize_with = "bootstrap_ci")]
+    pub usl_kappa_ci: Option<Interval>,
     /// R² of the USL's fit.
     pub usl_r2: f64,
     /// Predicted peak worker count, None when κ ≤ 0 (no peak).
@@ -126,7 +130,32 @@ fn r2(p: &[Point], f: impl Fn(f64) -> f64) -> f64 {
 /// Approximate 95% bootstrap intervals of (Amdahl s, USL σ, USL κ) over
 /// resampled points; None without replicated points (nothing to resample
 /// but the curve) or when too few resamples can be fitted.
-type Cis = (Option<(f64, f64)>, Option<(f64, f64)>, Option<(f64, f64)>);
+type Cis = (Option<Interval>, Option<Interval>, Option<Interval>);
+
+/// The level the fits' bootstrap intervals are made at.
+pub const BOOTSTRAP_LEVEL: f64 = 0.95;
+
+/// A fit's interval as results.json holds it: an [`Interval`], or the bare
+/// (low, high) pair of results written before intervals carried their
+/// level (those were 95% percentile bootstraps too).
+fn bootstrap_ci<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Interval>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Full(Interval),
+        Pair(f64, f64),
+    }
+    let s: Option<Stored> = serde::Deserialize::deserialize(d)?;
+    Ok(s.map(|s| match s {
+        Stored::Full(i) => i,
+        Stored::Pair(low, high) => Interval {
+            low,
+            high,
+            level: BOOTSTRAP_LEVEL,
+            method: Method::Bootstrap,
+        },
+    }))
+}
 
 fn bootstrap(points: &[Point], replicated: bool) -> Cis {
     let mut rng = ChaCha8Rng::seed_from_u64(0xF17);
@@ -148,7 +177,13 @@ fn bootstrap(points: &[Point], replicated: bool) -> Cis {
             return None;
         }
         v.sort_by(f64::total_cmp);
-        Some((quantile_sorted(&v, 0.025), quantile_sorted(&v, 0.975)))
+        let tail = (1.0 - BOOTSTRAP_LEVEL) / 2.0;
+        Some(Interval {
+            low: quantile_sorted(&v, tail),
+            high: quantile_sorted(&v, 1.0 - tail),
+            level: BOOTSTRAP_LEVEL,
+            method: Method::Bootstrap,
+        })
     };
     (ci(bs), ci(bsig), ci(bkap))
 }
@@ -397,7 +432,18 @@ mod tests {
             n: p.n,
             speedup: p.speedup * 1.02,
         }));
-        assert!(fit(&twice).unwrap().usl_sigma_ci.is_some());
+        let f = fit(&twice).unwrap();
+        let ci = f.usl_sigma_ci.expect("an interval with repeated points");
+        // Every interval carries its level and how it was made.
+        assert_eq!((ci.level, ci.method), (0.95, Method::Bootstrap));
+        assert!(ci.low <= f.usl_sigma && f.usl_sigma <= ci.high, "{ci:?}");
+        assert_eq!(ci.label(), "approx. 95% bootstrap CI");
+        // results.json from before held bare pairs: read as 95% bootstraps.
+        let mut json = serde_json::to_value(&f).unwrap();
+        json["usl_sigma_ci"] = serde_json::json!([0.01, 0.09]);
+        let old: Fit = serde_json::from_value(json).unwrap();
+        let ci = old.usl_sigma_ci.unwrap();
+        assert_eq!((ci.low, ci.high, ci.level), (0.01, 0.09, 0.95));
         for bad in [(1.5, 1.0), (1e11, 1.0), (2.0, f64::NAN), (2.0, -1.0)] {
             let mut p = once.clone();
             p.push(Point {

@@ -36,6 +36,9 @@ choice! {
         MannWhitney = "mann-whitney",
         /// Wilcoxon signed-rank (Walsh-average) interval of a paired ratio.
         Wilcoxon = "wilcoxon-signed-rank",
+        /// Percentile bootstrap (of a fitted parameter): its level is the
+        /// nominal one, approximate on small samples.
+        Bootstrap = "bootstrap-percentile",
         /// A single value: no interval.
         Point = "point",
     }
@@ -71,6 +74,7 @@ impl Interval {
         match self.method {
             Method::Point => "no interval (1 run)".into(),
             Method::Range => format!("range, {}", percent(self.level)),
+            Method::Bootstrap => format!("approx. {} bootstrap CI", percent(self.level)),
             _ => format!("{} CI", percent(self.level)),
         }
     }

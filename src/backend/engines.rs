@@ -63,6 +63,34 @@ pub fn stop_servers() {
 /// threads once filled the process table and outlived a SIGTERM.
 pub const MAX_ENGINE_THREADS_PER_CORE: usize = 16;
 
+/// Every engine setting [`validate`] (and `PostgresSettings::problems`) can
+/// name, by its scenario key, with the `ingest`/`run` flag that sets it:
+/// one table, so an error names a flag that exists (deriving flags from
+/// keys had `postgres.fsync` say `--pg-fsync`, a flag that is
+/// `--pg-no-fsync`). A test checks every flag against the command line.
+pub const SETTING_FLAGS: [(&str, &str); 12] = [
+    ("sqlite.page_size", "--page-size"),
+    ("sqlite.cache_size_kib", "--cache-size-kib"),
+    ("sqlite.pragma", "--pragma"),
+    ("duckdb.memory_limit_mb", "--duckdb-memory-limit-mb"),
+    ("duckdb.threads", "--duckdb-threads"),
+    ("postgres.bin", "--pg-bin"),
+    ("postgres.schema", "--pg-schema"),
+    ("postgres.shared_buffers_mb", "--pg-shared-buffers-mb"),
+    ("postgres.max_wal_size_mb", "--pg-max-wal-size-mb"),
+    ("postgres.synchronous_commit", "--pg-async-commit"),
+    ("postgres.fsync", "--pg-no-fsync"),
+    ("postgres.wal_level", "--pg-wal-level"),
+];
+
+/// The flag of the engine setting `key` (see [`SETTING_FLAGS`]).
+pub fn setting_flag(key: &str) -> Option<&'static str> {
+    SETTING_FLAGS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, f)| *f)
+}
+
 /// Checks the settings a run cannot use, naming each.
 pub fn validate(opts: &BackendOptions) -> Vec<(&'static str, String)> {
     let mut p = Vec::new();
@@ -108,4 +136,37 @@ pub fn validate(opts: &BackendOptions) -> Vec<(&'static str, String)> {
     p.extend(sqlite::check_pragmas(&s.pragmas));
     p.extend(opts.postgres.problems());
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key validate() can name has a flag in the table: all of them
+    /// made bad at once (a URL too, which refuses the server settings).
+    #[test]
+    fn every_setting_a_problem_names_has_its_flag() {
+        let mut o = BackendOptions::default();
+        o.sqlite.page_size = 3;
+        o.sqlite.cache_size_kib = 0;
+        o.duckdb.memory_limit_mb = 1;
+        o.duckdb.threads = u32::MAX;
+        let p = &mut o.postgres;
+        p.url = Some("postgresql://x".into());
+        p.schema = "public".into();
+        p.bin = Some("/opt/pg".into());
+        p.shared_buffers_mb = 1;
+        p.max_wal_size_mb = 1;
+        p.synchronous_commit = !p.synchronous_commit;
+        p.fsync = !p.fsync;
+        p.wal_level = crate::backend::WalLevel::Minimal;
+        let keys: Vec<&str> = validate(&o).into_iter().map(|(k, _)| k).collect();
+        assert!(keys.len() >= 11, "{keys:?}");
+        for k in keys {
+            assert!(
+                setting_flag(k).is_some(),
+                "{k} has no flag in SETTING_FLAGS"
+            );
+        }
+    }
 }

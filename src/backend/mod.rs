@@ -19,8 +19,8 @@ use crate::data::{AppRecord, Checksum, Quarantined};
 use anyhow::Result;
 
 pub use engines::{
-    MAX_ENGINE_THREADS_PER_CORE, create, postgres_available, postgres_server_copy_s, stop_servers,
-    validate,
+    MAX_ENGINE_THREADS_PER_CORE, SETTING_FLAGS, create, postgres_available, postgres_server_copy_s,
+    setting_flag, stop_servers, validate,
 };
 pub use files::{Overwrite, prepare_db_path, remove_db_files};
 pub use pg_settings::{CopyFormat, DEFAULT_SCHEMA, PgUrl, PostgresSettings, WalLevel};

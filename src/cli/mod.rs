@@ -138,3 +138,43 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
     crate::backend::stop_servers();
     status
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every flag an error message can name (run::Setting::flag, engine
+    /// settings through backend::SETTING_FLAGS) is a flag of `ingest`.
+    #[test]
+    fn every_flag_an_error_names_exists() {
+        let cmd = Cli::command();
+        let ingest = cmd.find_subcommand("ingest").expect("ingest");
+        let longs: Vec<String> = ingest
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .collect();
+        use crate::run::config::Setting;
+        let mut flags: Vec<String> = [
+            Setting::Workers,
+            Setting::BatchSize,
+            Setting::QueueDepth,
+            Setting::RecordWork,
+            Setting::PoolStartup,
+            Setting::WorkerStartup,
+            Setting::Dispatch,
+            Setting::DispatchPerKb,
+            Setting::Shutdown,
+        ]
+        .map(Setting::flag)
+        .to_vec();
+        flags.extend(
+            crate::backend::SETTING_FLAGS
+                .iter()
+                .map(|(k, _)| Setting::Backend(k).flag()),
+        );
+        for f in flags {
+            assert!(longs.contains(&f), "{f} is no flag of ingest: {longs:?}");
+        }
+    }
+}

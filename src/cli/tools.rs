@@ -168,10 +168,10 @@ pub fn fit_csv(a: &FitArgs) -> Result<()> {
         f.worker_counts,
         path.display()
     );
-    let ci = |c: Option<(f64, f64)>, d: usize| {
+    let ci = |c: Option<crate::analysis::Interval>, d: usize| {
         c.map_or(
             "no interval: one measurement per worker count".to_string(),
-            |(a, b)| format!("approx. 95% bootstrap CI {a:.d$}–{b:.d$}"),
+            |i| format!("{} {:.d$}–{:.d$}", i.label(), i.low, i.high),
         )
     };
     println!(

@@ -344,8 +344,10 @@ fn fits(md: &mut String, r: &Report) -> Out {
         md,
         "| curve | Amdahl s | R² | USL σ | USL κ | R² | peak N* (speedup) | limited by |\n|---|---|---:|---|---|---:|---|---|"
     )?;
-    let ci = |c: Option<(f64, f64)>, d: usize| {
-        c.map_or(String::new(), |(a, b)| format!(" ({a:.d$}–{b:.d$})"))
+    let ci = |c: Option<crate::analysis::Interval>, d: usize| {
+        c.map_or(String::new(), |i| {
+            format!(" ({} {:.d$}–{:.d$})", i.label(), i.low, i.high)
+        })
     };
     for g in &r.fits {
         let label =

@@ -282,18 +282,9 @@ impl Setting {
             Setting::Dispatch => "--dispatch-ms".into(),
             Setting::DispatchPerKb => "--dispatch-us-per-kb".into(),
             Setting::Shutdown => "--shutdown-ms".into(),
-            Setting::Backend("sqlite.pragma") => "--pragma".into(),
-            Setting::Backend(name) => {
-                let (engine, knob) = name.split_once('.').unwrap_or(("", name));
-                let knob = knob.replace('_', "-");
-                if engine == "duckdb" {
-                    format!("--duckdb-{knob}")
-                } else if engine == "postgres" {
-                    format!("--pg-{knob}")
-                } else {
-                    format!("--{knob}")
-                }
-            }
+            // A key missing from the table names itself rather than a flag
+            // that may not exist (a test keeps the table complete).
+            Setting::Backend(name) => backend::setting_flag(name).unwrap_or(name).into(),
         }
     }
 
