@@ -15,30 +15,32 @@ use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
-/// Engine settings shared by `ingest` and `run` overrides.
+/// Engine settings shared by `ingest` and `run` overrides. Every default
+/// is the library type's own (`SqliteSettings::default()`...), so `--help`
+/// and a scenario that omits a setting say the same (tests/settings.rs).
 #[derive(Args, Debug, Clone)]
 pub struct EngineArgs {
     /// SQLite journal mode.
-    #[arg(long, value_parser = choice::<JournalMode>(), default_value = "wal")]
+    #[arg(long, value_parser = choice::<JournalMode>(), default_value_t = SqliteSettings::default().journal_mode)]
     pub journal_mode: JournalMode,
     /// SQLite synchronous setting.
-    #[arg(long, value_parser = choice::<Synchronous>(), default_value = "normal")]
+    #[arg(long, value_parser = choice::<Synchronous>(), default_value_t = SqliteSettings::default().synchronous)]
     pub synchronous: Synchronous,
     /// SQLite page size in bytes (a power of two, 512–65536).
-    #[arg(long, default_value_t = 4096, value_parser = count, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = SqliteSettings::default().page_size as usize, value_parser = count, allow_hyphen_values = true)]
     pub page_size: usize,
     /// SQLite page cache per connection, KiB.
-    #[arg(long, default_value_t = 16384, value_parser = count, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = SqliteSettings::default().cache_size_kib as usize, value_parser = count, allow_hyphen_values = true)]
     pub cache_size_kib: usize,
     /// Another SQLite pragma, as key=value (repeatable), checked against the
     /// pragmas SQLite knows.
     #[arg(long = "pragma", value_parser = pragma)]
     pub pragmas: Vec<(String, String)>,
     /// DuckDB memory limit, MB.
-    #[arg(long, default_value_t = 512, value_parser = count, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = DuckdbSettings::default().memory_limit_mb as usize, value_parser = count, allow_hyphen_values = true)]
     pub duckdb_memory_limit_mb: usize,
     /// DuckDB threads (0: one per core).
-    #[arg(long, default_value_t = 0, value_parser = super::values::count0, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = DuckdbSettings::default().threads as u64, value_parser = super::values::count0, allow_hyphen_values = true)]
     pub duckdb_threads: u64,
     /// PostgreSQL: the folder of initdb and postgres (default: PATH,
     /// pg_config --bindir, then the newest /usr/lib/postgresql/*/bin).
@@ -51,13 +53,13 @@ pub struct EngineArgs {
     pub pg_url: Option<String>,
     /// PostgreSQL: the schema ingestlab creates and works in (one it did
     /// not create is refused).
-    #[arg(long, default_value = crate::backend::DEFAULT_SCHEMA)]
+    #[arg(long, default_value_t = PostgresSettings::default().schema)]
     pub pg_schema: String,
     /// PostgreSQL shared_buffers, MB.
-    #[arg(long, default_value_t = 128, value_parser = count, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = PostgresSettings::default().shared_buffers_mb as usize, value_parser = count, allow_hyphen_values = true)]
     pub pg_shared_buffers_mb: usize,
     /// PostgreSQL max_wal_size, MB.
-    #[arg(long, default_value_t = 1024, value_parser = count, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = PostgresSettings::default().max_wal_size_mb as usize, value_parser = count, allow_hyphen_values = true)]
     pub pg_max_wal_size_mb: usize,
     /// PostgreSQL synchronous_commit off: commits return before their WAL
     /// is on disk (faster; the server is durable by default).
@@ -67,13 +69,13 @@ pub struct EngineArgs {
     #[arg(long)]
     pub pg_no_fsync: bool,
     /// PostgreSQL wal_level (minimal also sets max_wal_senders = 0).
-    #[arg(long, value_parser = choice::<WalLevel>(), default_value = "replica")]
+    #[arg(long, value_parser = choice::<WalLevel>(), default_value_t = PostgresSettings::default().wal_level)]
     pub pg_wal_level: WalLevel,
     /// PostgreSQL unlogged tables (no WAL for the data).
     #[arg(long)]
     pub pg_unlogged: bool,
     /// PostgreSQL COPY format of --method bulk.
-    #[arg(long, value_parser = choice::<CopyFormat>(), default_value = "csv")]
+    #[arg(long, value_parser = choice::<CopyFormat>(), default_value_t = PostgresSettings::default().copy_format)]
     pub copy_format: CopyFormat,
 }
 
@@ -117,34 +119,34 @@ pub struct IngestArgs {
     #[arg(long)]
     pub input: PathBuf,
     /// The engine.
-    #[arg(long, value_parser = choice::<Engine>(), default_value = "sqlite")]
+    #[arg(long, value_parser = choice::<Engine>(), default_value_t = BackendOptions::default().engine)]
     pub backend: Engine,
     /// bulk: DuckDB appender fed Arrow batches / SQLite multi-row INSERT;
     /// insert: one prepared INSERT per row.
-    #[arg(long, value_parser = choice::<InsertMethod>(), default_value = "bulk")]
+    #[arg(long, value_parser = choice::<InsertMethod>(), default_value_t = BackendOptions::default().method)]
     pub method: InsertMethod,
     /// The unique index on app_id: declared with the table, or built after
     /// the load.
-    #[arg(long, value_parser = choice::<IndexPolicy>(), default_value = "upfront")]
+    #[arg(long, value_parser = choice::<IndexPolicy>(), default_value_t = BackendOptions::default().index)]
     pub index: IndexPolicy,
     /// Records per batch (and per transaction).
-    #[arg(long, default_value_t = 1000, value_parser = count, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = RunConfig::default().batch_size, value_parser = count, allow_hyphen_values = true)]
     pub batch_size: usize,
     /// Number of workers; 1 is the sequential baseline (no pool).
-    #[arg(long, default_value_t = 1, value_parser = count, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = RunConfig::default().workers, value_parser = count, allow_hyphen_values = true)]
     pub workers: usize,
     /// static: each worker a fixed contiguous share of the records;
     /// dynamic: idle workers take the next batch from a shared queue.
-    #[arg(long, value_parser = choice::<Schedule>(), default_value = "static")]
+    #[arg(long, value_parser = choice::<Schedule>(), default_value_t = RunConfig::default().schedule)]
     pub schedule: Schedule,
     /// How workers share the right to write.
-    #[arg(long, value_parser = choice::<LockModel>(), default_value = "native")]
+    #[arg(long, value_parser = choice::<LockModel>(), default_value_t = RunConfig::default().lock)]
     pub lock: LockModel,
     /// Capacity of the single writer's queue, in batches.
-    #[arg(long, default_value_t = 4, value_parser = count, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = RunConfig::default().queue_depth, value_parser = count, allow_hyphen_values = true)]
     pub queue_depth: usize,
     /// Simulated pool/IPC overhead preset.
-    #[arg(long, value_parser = choice::<Preset>(), default_value = "none")]
+    #[arg(long, value_parser = choice::<Preset>(), default_value_t = RunConfig::default().overhead.preset)]
     pub overhead: Preset,
     /// Override the preset's pool start-up (ms).
     #[arg(long, value_parser = non_negative, allow_hyphen_values = true)]
@@ -166,7 +168,7 @@ pub struct IngestArgs {
     pub pay: Option<PayMode>,
     /// Extra application work per record in ms, paid by spinning a core
     /// (what a pipeline does per record besides parsing and inserting).
-    #[arg(long, default_value_t = 0.0, value_parser = non_negative, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = RunConfig::default().record_work_s * 1e3, value_parser = non_negative, allow_hyphen_values = true)]
     pub record_work_ms: f64,
     /// Really serialise every batch to bytes and back across a channel.
     #[arg(long)]

@@ -219,29 +219,31 @@ pub struct Sweep {
     pub record_work_ms: Vec<f64>,
 }
 
+// The sweep's defaults are the library types' own (one definition each),
+// so a scenario that omits an axis runs what `ingest` runs without its flag.
 fn default_engines() -> Vec<Engine> {
-    vec![Engine::Sqlite]
+    vec![crate::backend::BackendOptions::default().engine]
 }
 fn default_methods() -> Vec<InsertMethod> {
-    vec![InsertMethod::Bulk]
+    vec![crate::backend::BackendOptions::default().method]
 }
 fn default_indexes() -> Vec<IndexPolicy> {
-    vec![IndexPolicy::Upfront]
+    vec![crate::backend::BackendOptions::default().index]
 }
 fn default_locks() -> Vec<LockModel> {
-    vec![LockModel::Native]
+    vec![crate::run::RunConfig::default().lock]
 }
 fn default_batches() -> Vec<usize> {
-    vec![1000]
+    vec![crate::run::RunConfig::default().batch_size]
 }
 fn default_schedules() -> Vec<Schedule> {
-    vec![Schedule::Static]
+    vec![crate::run::RunConfig::default().schedule]
 }
 fn default_overheads() -> Vec<Preset> {
-    vec![Preset::None]
+    vec![crate::run::RunConfig::default().overhead.preset]
 }
 fn default_queue_depth() -> usize {
-    4
+    crate::run::RunConfig::default().queue_depth
 }
 
 /// Writes a staging path as given, and a PostgreSQL URL without its
