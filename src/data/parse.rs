@@ -20,15 +20,41 @@
 //! store NULL for `cpc_main`.
 
 use super::record::AppRecord;
-use super::skip::{Skipped, skip_content};
+use super::skip::{SkipError, Skipped, skip_content};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use std::borrow::Cow;
+
+/// What kind of fault made a record's rejection, for callers and tests
+/// that branch on it (the reason's text says where and what exactly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Fault {
+    /// A character XML 1.0 does not allow (U+0000, U+001B, U+FFFF...).
+    ForbiddenChar,
+    /// Bytes that are not UTF-8.
+    Encoding,
+    /// Markup that is not well-formed: a tag, an entity or character
+    /// reference, an attribute.
+    NotWellFormed,
+    /// The record ends with elements still open (truncated).
+    Truncated,
+    /// No `<us-patent-application>` root, or a second or other root.
+    WrongRoot,
+    /// A required field is missing or empty.
+    MissingField,
+    /// A date that is not a valid YYYYMMDD.
+    InvalidDate,
+}
+
+/// A fault and its reason, as the parser's steps return them.
+type Failed = (Fault, String);
 
 /// Why a record was rejected. The text is what `app_errors.reason` stores.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct ParseError {
+    /// The kind of fault.
+    pub kind: Fault,
     /// What was wrong, with the byte offset where the parser knows it.
     pub reason: String,
     /// The app_id when it could be read before the failure.
@@ -141,6 +167,7 @@ impl Node {
 pub fn parse_record(xml: &[u8]) -> Result<AppRecord, ParseError> {
     if let Some(bad) = forbidden_char(xml) {
         return Err(ParseError {
+            kind: Fault::ForbiddenChar,
             reason: bad,
             app_id: None,
         });
@@ -148,9 +175,10 @@ pub fn parse_record(xml: &[u8]) -> Result<AppRecord, ParseError> {
     let mut p = Extractor::default();
     match p.run(xml) {
         Ok(()) => p.finish(xml.len()),
-        Err(reason) => {
+        Err((kind, reason)) => {
             let app_id = p.fields[Field::AppId as usize].as_str().trim();
             Err(ParseError {
+                kind,
                 reason,
                 app_id: (!app_id.is_empty()).then(|| app_id.to_string()),
             })
@@ -242,15 +270,21 @@ struct Extractor<'a> {
     skip_stack: Vec<&'a [u8]>,
 }
 
-fn xml_err(r: &Reader<&[u8]>, e: quick_xml::Error) -> String {
+fn xml_err(r: &Reader<&[u8]>, e: quick_xml::Error) -> Failed {
     match e {
-        quick_xml::Error::Encoding(_) => format!("invalid UTF-8 at byte {}", r.error_position()),
-        e => format!("XML error at byte {}: {e}", r.error_position()),
+        quick_xml::Error::Encoding(_) => (
+            Fault::Encoding,
+            format!("invalid UTF-8 at byte {}", r.error_position()),
+        ),
+        e => (
+            Fault::NotWellFormed,
+            format!("XML error at byte {}: {e}", r.error_position()),
+        ),
     }
 }
 
 impl<'a> Extractor<'a> {
-    fn run(&mut self, xml: &'a [u8]) -> Result<(), String> {
+    fn run(&mut self, xml: &'a [u8]) -> Result<(), Failed> {
         let mut reader = Reader::from_reader(xml);
         let cfg = reader.config_mut();
         cfg.check_end_names = true;
@@ -280,14 +314,20 @@ impl<'a> Extractor<'a> {
         }
         if !self.path.is_empty() {
             let open: Vec<String> = self.path[1..].iter().map(|e| format!("{e:?}")).collect();
-            return Err(format!(
-                "record ends with elements still open (truncated?): us-patent-application{}{}",
-                if open.is_empty() { "" } else { " > " },
-                open.join(" > ")
+            return Err((
+                Fault::Truncated,
+                format!(
+                    "record ends with elements still open (truncated?): us-patent-application{}{}",
+                    if open.is_empty() { "" } else { " > " },
+                    open.join(" > ")
+                ),
             ));
         }
         if !self.root_seen {
-            return Err("no <us-patent-application> element".into());
+            return Err((
+                Fault::WrongRoot,
+                "no <us-patent-application> element".into(),
+            ));
         }
         Ok(())
     }
@@ -299,13 +339,16 @@ impl<'a> Extractor<'a> {
     }
 
     /// An element opens: enter it (pushing its node) or skip it.
-    fn open(&mut self, e: &BytesStart, r: &Reader<&[u8]>) -> Result<Step, String> {
+    fn open(&mut self, e: &BytesStart, r: &Reader<&[u8]>) -> Result<Step, Failed> {
         let name = e.name().0;
         let Some(&parent) = self.path.last() else {
             if self.root_seen || name != "us-patent-application" {
-                return Err(format!(
-                    "unexpected root element <{name}> at byte {}",
-                    r.buffer_position()
+                return Err((
+                    Fault::WrongRoot,
+                    format!(
+                        "unexpected root element <{name}> at byte {}",
+                        r.buffer_position()
+                    ),
                 ));
             }
             self.root_seen = true;
@@ -335,7 +378,7 @@ impl<'a> Extractor<'a> {
 
     /// Counts the repeated elements (applicants, inventors, claims, CPC
     /// entries) as they open, and reads the attributes used.
-    fn count(&mut self, parent: Node, name: &str, e: &BytesStart) -> Result<(), String> {
+    fn count(&mut self, parent: Node, name: &str, e: &BytesStart) -> Result<(), Failed> {
         match (parent, name) {
             (Node::Applicants, "us-applicant" | "applicant") => {
                 self.applicants += 1;
@@ -377,18 +420,22 @@ impl<'a> Extractor<'a> {
 
     fn finish(mut self, xml_bytes: usize) -> Result<AppRecord, ParseError> {
         let app_id = self.get(Field::AppId).trim().to_string();
-        let err = |reason: String| ParseError {
+        let err = |kind: Fault, reason: String| ParseError {
+            kind,
             reason,
             app_id: (!app_id.is_empty()).then(|| app_id.clone()),
         };
         for (f, name) in REQUIRED {
             if self.get(f).trim().is_empty() {
-                return Err(err(format!("missing required field {name}")));
+                let why = format!("missing required field {name}");
+                return Err(err(Fault::MissingField, why));
             }
         }
         let date = |f: Field, name: &str| {
-            iso_date(self.get(f))
-                .ok_or_else(|| err(format!("invalid date '{}' in {name}", self.get(f).trim())))
+            iso_date(self.get(f)).ok_or_else(|| {
+                let why = format!("invalid date '{}' in {name}", self.get(f).trim());
+                err(Fault::InvalidDate, why)
+            })
         };
         let pub_date = date(Field::PubDate, "publication-reference/document-id/date")?;
         let filing_date = date(Field::FilingDate, "application-reference/document-id/date")?;
@@ -461,33 +508,32 @@ const REQUIRED: [(Field, &str); 6] = [
 ];
 
 /// The value of attribute `name`, entity references resolved.
-fn attr(e: &BytesStart, name: &str) -> Result<Option<String>, String> {
+fn attr(e: &BytesStart, name: &str) -> Result<Option<String>, Failed> {
+    let bad = |why: String| (Fault::NotWellFormed, why);
     match e.try_get_attribute(name) {
         Ok(Some(a)) => a
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map(|v| Some(v.into_owned()))
-            .map_err(|err| format!("bad {name} attribute: {err}")),
+            .map_err(|err| bad(format!("bad {name} attribute: {err}"))),
         Ok(None) => Ok(None),
-        Err(err) => Err(format!("bad attributes on <{}>: {err}", e.name().0)),
+        Err(err) => Err(bad(format!("bad attributes on <{}>: {err}", e.name().0))),
     }
 }
 
 /// A character or predefined entity reference, resolved.
-fn resolve_ref(r: &quick_xml::events::BytesRef, reader: &Reader<&[u8]>) -> Result<char, String> {
+fn resolve_ref(r: &quick_xml::events::BytesRef, reader: &Reader<&[u8]>) -> Result<char, Failed> {
+    let at = reader.buffer_position();
     match r.resolve_char_ref() {
         Ok(Some(c)) => Ok(c),
         Ok(None) => quick_xml::escape::resolve_predefined_entity(r)
             .and_then(|s| s.chars().next())
             .ok_or_else(|| {
-                format!(
-                    "unknown entity &{}; at byte {}",
-                    &**r,
-                    reader.buffer_position()
-                )
+                let why = format!("unknown entity &{}; at byte {at}", &**r);
+                (Fault::NotWellFormed, why)
             }),
-        Err(e) => Err(format!(
-            "bad character reference at byte {}: {e}",
-            reader.buffer_position()
+        Err(e) => Err((
+            Fault::NotWellFormed,
+            format!("bad character reference at byte {at}: {e}"),
         )),
     }
 }
@@ -499,7 +545,7 @@ fn skip_subtree<'a>(
     reader: &mut Reader<&'a [u8]>,
     name: &[u8],
     stack: &mut Vec<&'a [u8]>,
-) -> Result<(), String> {
+) -> Result<(), Failed> {
     let base = reader.buffer_position();
     let rest: &'a [u8] = reader.get_ref();
     let n = match skip_content(rest, name, stack) {
@@ -507,10 +553,14 @@ fn skip_subtree<'a>(
         // Truncated inside a skipped element: the caller reports the
         // elements still open.
         Ok(Skipped::Eof) => rest.len(),
-        Err((at, why)) if why == "invalid UTF-8" => {
-            return Err(format!("invalid UTF-8 at byte {}", base + at as u64));
+        Err(SkipError::Encoding(at)) => {
+            let why = format!("invalid UTF-8 at byte {}", base + at as u64);
+            return Err((Fault::Encoding, why));
         }
-        Err((at, why)) => return Err(format!("XML error at byte {}: {why}", base + at as u64)),
+        Err(SkipError::Markup(at, why)) => {
+            let why = format!("XML error at byte {}: {why}", base + at as u64);
+            return Err((Fault::NotWellFormed, why));
+        }
     };
     std::io::BufRead::consume(&mut reader.stream(), n);
     // The closing end tag (or Eof), read here so the caller's path is
@@ -612,6 +662,53 @@ mod tests {
 
     fn reason(xml: &str) -> String {
         parse_record(xml.as_bytes()).unwrap_err().reason
+    }
+
+    /// The kind of every fault, as callers branch on it (not its text).
+    #[test]
+    fn every_fault_has_its_kind() {
+        let kind = |xml: &str| parse_record(xml.as_bytes()).unwrap_err().kind;
+        let cases = [
+            (
+                GOOD.replace("<doc-number>17361234</doc-number>", ""),
+                Fault::MissingField,
+            ),
+            (GOOD.replace("20230105", "20231345"), Fault::InvalidDate),
+            (
+                GOOD.replace("</invention-title>", "</invention-titel>"),
+                Fault::NotWellFormed,
+            ),
+            (GOOD.replace("&amp; index", "& index"), Fault::NotWellFormed),
+            (
+                GOOD.replace("&amp; index", "&nbsp; index"),
+                Fault::NotWellFormed,
+            ),
+            (
+                GOOD.replace("\n</us-patent-application>\n", "\n"),
+                Fault::Truncated,
+            ),
+            ("<?xml version=\"1.0\"?>\n<other/>".into(), Fault::WrongRoot),
+            (format!("{GOOD}<us-patent-application/>"), Fault::WrongRoot),
+            ("<?xml version=\"1.0\"?>".into(), Fault::WrongRoot),
+            (GOOD.replace("Fast", "Fa\u{1b}st"), Fault::ForbiddenChar),
+        ];
+        for (xml, want) in cases {
+            assert_eq!(kind(&xml), want, "{}", reason(&xml));
+        }
+        let bytes = |b: &[u8]| parse_record(b).unwrap_err().kind;
+        assert_eq!(
+            bytes(b"<us-patent-application>\xff</us-patent-application>"),
+            Fault::Encoding
+        );
+        // Inside a subtree the parser skips unread (a description).
+        let skipped = GOOD.replace("<abstract", "<description>caf\u{e9}</description><abstract");
+        let mut raw = skipped.into_bytes();
+        let at = raw
+            .windows(2)
+            .position(|w| w == "\u{e9}".as_bytes())
+            .unwrap();
+        raw[at] = 0xff;
+        assert_eq!(bytes(&raw), Fault::Encoding);
     }
 
     #[test]

@@ -21,6 +21,15 @@ pub enum Skipped {
     Eof,
 }
 
+/// Why a skipped element's content is not XML, at an offset into `rest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipError {
+    /// Bytes that are not UTF-8.
+    Encoding(usize),
+    /// Markup that is not well-formed, and what is wrong with it.
+    Markup(usize, String),
+}
+
 /// Scans `rest` (what follows the start tag of an element named `name`)
 /// up to the end tag that closes it. Errors carry an offset into `rest`.
 /// `open` is scratch space for the names of nested elements, passed in so
@@ -29,23 +38,24 @@ pub fn skip_content<'a>(
     rest: &'a [u8],
     name: &[u8],
     open: &mut Vec<&'a [u8]>,
-) -> Result<Skipped, (usize, String)> {
+) -> Result<Skipped, SkipError> {
     open.clear();
     let mut at = 0;
     let found = loop {
         let Some(lt) = memchr(b'<', &rest[at..]).map(|i| at + i) else {
             break Skipped::Eof;
         };
-        let Some((next, tag)) = markup(rest, lt)? else {
+        let Some((next, tag)) = markup(rest, lt).map_err(|(at, why)| SkipError::Markup(at, why))?
+        else {
             break Skipped::Eof;
         };
         match tag {
             Tag::Open(n) => open.push(n),
             Tag::Close(n) => match open.pop() {
                 Some(o) if o == n => {}
-                Some(o) => return Err((lt, mismatch(o, n))),
+                Some(o) => return Err(SkipError::Markup(lt, mismatch(o, n))),
                 None if n == name => break Skipped::Close(lt),
-                None => return Err((lt, mismatch(name, n))),
+                None => return Err(SkipError::Markup(lt, mismatch(name, n))),
             },
             Tag::Other => {}
         }
@@ -55,8 +65,7 @@ pub fn skip_content<'a>(
         Skipped::Close(lt) => lt,
         Skipped::Eof => rest.len(),
     };
-    std::str::from_utf8(&rest[..end])
-        .map_err(|e| (e.valid_up_to(), "invalid UTF-8".to_string()))?;
+    std::str::from_utf8(&rest[..end]).map_err(|e| SkipError::Encoding(e.valid_up_to()))?;
     Ok(found)
 }
 
@@ -134,7 +143,7 @@ fn tag_end(m: &[u8], mut at: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn skip(s: &str) -> Result<Skipped, (usize, String)> {
+    fn skip(s: &str) -> Result<Skipped, SkipError> {
         skip_content(s.as_bytes(), b"description", &mut Vec::new())
     }
 
@@ -148,25 +157,20 @@ mod tests {
 
     #[test]
     fn reports_mismatched_tags_and_bad_bytes() {
-        let (at, why) = skip("<p><b></p></b></description>").unwrap_err();
         assert_eq!(
-            (at, why.as_str()),
-            (
+            skip("<p><b></p></b></description>").unwrap_err(),
+            SkipError::Markup(
                 6,
-                "ill-formed document: expected `</b>`, but `</p>` was found"
+                "ill-formed document: expected `</b>`, but `</p>` was found".into()
             )
         );
-        assert!(
-            skip("</claims>")
-                .unwrap_err()
-                .1
-                .contains("expected `</description>`")
-        );
+        assert!(matches!(
+            skip("</claims>").unwrap_err(),
+            SkipError::Markup(0, why) if why.contains("expected `</description>`")
+        ));
         assert_eq!(
-            skip_content(b"ok \xff</description>", b"description", &mut Vec::new())
-                .unwrap_err()
-                .0,
-            3
+            skip_content(b"ok \xff</description>", b"description", &mut Vec::new()),
+            Err(SkipError::Encoding(3))
         );
         assert!(skip("<!DOCTYPE x></description>").is_err());
         assert!(skip("< ></description>").is_err());
