@@ -9,6 +9,7 @@ mod experiment;
 mod generate;
 mod ingest;
 mod progress;
+mod settings;
 mod status;
 mod tools;
 mod values;
@@ -72,6 +73,9 @@ pub enum Command {
     /// steal, memory, disk) and measure its noise and drift with an A/A
     /// ingest in rounds, in under a minute; changes nothing.
     Doctor(doctor::DoctorArgs),
+    /// List every setting of a run: its ingest flag, its scenario key, its
+    /// default, what it accepts and what it sets (Markdown).
+    Settings(settings::SettingsArgs),
 }
 
 /// Sets the run's cancel flag on Ctrl-C and SIGTERM; a second one ends the
@@ -133,6 +137,11 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
         Command::Compare(a) => ok(compare::compare(&a)),
         Command::WhatIf(a) => ok(whatif::whatif(&a)),
         Command::Doctor(a) => ok(doctor::doctor(&a, &ctx)),
+        Command::Settings(a) => {
+            let cli = <Cli as clap::CommandFactory>::command();
+            let ingest = cli.find_subcommand("ingest").expect("ingest is a command");
+            ok(settings::settings(&a, ingest))
+        }
     };
     // The PostgreSQL server ingestlab started, if any, ends with the command.
     crate::backend::stop_servers();
@@ -176,5 +185,43 @@ mod tests {
         for f in flags {
             assert!(longs.contains(&f), "{f} is no flag of ingest: {longs:?}");
         }
+    }
+
+    /// Every flag of `ingest` that sets a run is listed by `settings`, each
+    /// with a key a scenario accepts (and a key it does not know fails).
+    #[test]
+    fn every_run_setting_is_listed_with_a_key_a_scenario_accepts() {
+        use super::settings::{KEYS, NOT_SETTINGS, listing};
+        let cmd = Cli::command();
+        let ingest = cmd.find_subcommand("ingest").unwrap();
+        let listed: Vec<&str> = KEYS.iter().map(|k| k.0).collect();
+        for arg in ingest.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            let flag = format!("--{long}");
+            assert!(
+                listed.contains(&flag.as_str()) || NOT_SETTINGS.contains(&flag.as_str()),
+                "{flag} is neither listed nor marked as no setting"
+            );
+        }
+        let text = listing(ingest);
+        assert_eq!(
+            text.lines().count(),
+            2 + KEYS.len(),
+            "every key has its flag"
+        );
+        assert!(
+            text.contains("| `--page-size` | `sqlite.page_size` | 4096 |"),
+            "{text}"
+        );
+        let base = "name = \"s\"\n[data]\nrecords = [10]\n[sweep]\nworkers = [1]\n";
+        for (flag, key, value) in KEYS {
+            let set = format!("{key}={value}");
+            let s = crate::scenario::parse(base, std::path::Path::new("s.toml"), &[set]);
+            assert!(s.is_ok(), "{flag}: {key} = {value}: {:#}", s.unwrap_err());
+        }
+        // A key the scenario does not know is refused, so the loop above
+        // can fail.
+        let bad = ["sweep.no_such_key=1".to_string()];
+        assert!(crate::scenario::parse(base, std::path::Path::new("s.toml"), &bad).is_err());
     }
 }
