@@ -216,11 +216,38 @@ fn warnings(s: f64, sigma: f64, kappa: f64, peak: Option<f64>, ns: &[f64]) -> Ve
     w
 }
 
+/// Why speedups cannot be fitted (or made from throughputs).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitError {
+    /// A point outside what a speedup curve can hold.
+    #[error(
+        "every point needs a whole number of workers from 1 to 1,000,000 and a finite positive speedup; got {workers} workers, speedup {speedup}"
+    )]
+    BadPoint {
+        /// Its worker count.
+        workers: f64,
+        /// Its speedup.
+        speedup: f64,
+    },
+    /// Fewer than three distinct worker counts.
+    #[error("too few worker counts to fit ({0} distinct; at least 3 needed, e.g. 1, 2 and 4)")]
+    TooFewWorkerCounts(usize),
+    /// A throughput that is not a finite positive number.
+    #[error("every throughput must be a finite positive number; got {0}")]
+    BadThroughput(f64),
+    /// No 1-worker row to divide by.
+    #[error("no row at 1 worker: speedup needs the 1-worker throughput")]
+    NoBaseline,
+    /// Points so extreme that the fit's R² is not a number.
+    #[error("the points are too extreme to fit (R² is not a number)")]
+    Degenerate,
+}
+
 /// Fits both laws. Errors when the data cannot identify them: fewer than
 /// three distinct worker counts (including 1), a worker count that is not
 /// a whole number from 1 to 10⁶, or a speedup that is not finite and
 /// positive.
-pub fn fit(points: &[Point]) -> Result<Fit, String> {
+pub fn fit(points: &[Point]) -> Result<Fit, FitError> {
     if let Some(p) = points.iter().find(|p| {
         !(p.n >= 1.0
             && p.n.fract() == 0.0
@@ -229,17 +256,14 @@ pub fn fit(points: &[Point]) -> Result<Fit, String> {
             && p.speedup.is_finite()
             && p.speedup < 1e9)
     }) {
-        return Err(format!(
-            "every point needs a whole number of workers from 1 to 1,000,000 and a finite positive speedup; got {} workers, speedup {}",
-            p.n, p.speedup
-        ));
+        return Err(FitError::BadPoint {
+            workers: p.n,
+            speedup: p.speedup,
+        });
     }
     let ns = distinct_ns(points);
     if ns.len() < 3 {
-        return Err(format!(
-            "too few worker counts to fit ({} distinct; at least 3 needed, e.g. 1, 2 and 4)",
-            ns.len()
-        ));
+        return Err(FitError::TooFewWorkerCounts(ns.len()));
     }
     let s = fit_amdahl(points);
     let (sigma, kappa) = fit_usl(points);
@@ -257,7 +281,7 @@ pub fn fit(points: &[Point]) -> Result<Fit, String> {
         r2(points, |n| usl(sigma, kappa, n)),
     );
     if !(amdahl_r2.is_finite() && usl_r2.is_finite()) {
-        return Err("the points are too extreme to fit (R² is not a number)".into());
+        return Err(FitError::Degenerate);
     }
     let limited_by = if kappa * max_n * (max_n - 1.0) > sigma * (max_n - 1.0) {
         "coherency"
@@ -302,16 +326,13 @@ impl Fit {
 
 /// Speedups from (workers, throughput) rows: throughput(n) / throughput(1),
 /// with throughput(1) the mean of the 1-worker rows.
-pub fn speedups_from_throughput(rows: &[(f64, f64)]) -> Result<Vec<Point>, String> {
+pub fn speedups_from_throughput(rows: &[(f64, f64)]) -> Result<Vec<Point>, FitError> {
     if let Some(r) = rows.iter().find(|r| !(r.1.is_finite() && r.1 > 0.0)) {
-        return Err(format!(
-            "every throughput must be a finite positive number; got {}",
-            r.1
-        ));
+        return Err(FitError::BadThroughput(r.1));
     }
     let ones: Vec<f64> = rows.iter().filter(|r| r.0 == 1.0).map(|r| r.1).collect();
     if ones.is_empty() {
-        return Err("no row at 1 worker: speedup needs the 1-worker throughput".into());
+        return Err(FitError::NoBaseline);
     }
     let x1 = ones.iter().sum::<f64>() / ones.len() as f64;
     Ok(rows
@@ -381,7 +402,7 @@ mod tests {
     #[test]
     fn honest_warnings() {
         let p = curve(|n| n, &[1.0, 2.0]);
-        assert!(fit(&p).unwrap_err().contains("too few worker counts"));
+        assert_eq!(fit(&p).unwrap_err(), FitError::TooFewWorkerCounts(2));
         let superlinear = curve(|n| 1.2 * n - 0.2, &[1.0, 2.0, 4.0]);
         let f = fit(&superlinear).unwrap();
         assert!(
@@ -399,10 +420,9 @@ mod tests {
             "{:?}",
             f.warnings
         );
-        assert!(
-            speedups_from_throughput(&[(2.0, 5.0)])
-                .unwrap_err()
-                .contains("1 worker")
+        assert_eq!(
+            speedups_from_throughput(&[(2.0, 5.0)]).unwrap_err(),
+            FitError::NoBaseline
         );
     }
 

@@ -243,7 +243,7 @@ pub fn fit(
     writes: Writes,
     cores: usize,
     overhead: &Overhead,
-) -> Result<WhatIf, String> {
+) -> Result<WhatIf, WhatIfError> {
     check(data)?;
     let rs = rows(data, writes, cores, overhead);
     let batches = {
@@ -258,14 +258,12 @@ pub fn fit(
     } else {
         vec![0, 2]
     };
-    let (theta, cov, rss) = solve(&rs, &free).ok_or_else(|| {
-        "these measurements cannot separate the insert cost from the other work: give insert times (insert_s), or wall times at two worker counts or batch sizes".to_string()
-    })?;
+    let (theta, cov, rss) = solve(&rs, &free).ok_or(WhatIfError::Unidentifiable)?;
     let dof = rs.len().saturating_sub(free.len());
     let sigma2 = if dof > 0 { rss / dof as f64 } else { 0.0 };
     let t = if dof > 0 {
         StudentsT::new(0.0, 1.0, dof as f64)
-            .map_err(|e| e.to_string())?
+            .expect("a Student-t with positive degrees of freedom")
             .inverse_cdf(0.5 + LEVEL / 2.0)
     } else {
         f64::NAN
@@ -293,35 +291,70 @@ pub fn fit(
     })
 }
 
-fn check(data: &[Measurement]) -> Result<(), String> {
+/// Why a what-if model cannot be fitted to the measurements given; rows
+/// count from 1, as in the user's file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WhatIfError {
+    /// Nothing to fit.
+    #[error("no measurements")]
+    NoData,
+    /// A zero worker count, batch size or record count.
+    #[error("measurement {0}: workers, batch_size and records must be at least 1")]
+    Zero(usize),
+    /// Neither a wall time nor an insert time.
+    #[error("measurement {0}: needs wall_s, insert_s or both")]
+    NoTimes(usize),
+    /// A time that is not a positive number of seconds.
+    #[error("measurement {0}: times must be positive seconds")]
+    BadTime(usize),
+    /// One worker's insert time beyond its wall time.
+    #[error(
+        "measurement {row}: insert_s {insert_s} exceeds wall_s {wall_s} at one worker, which cannot be (is insert_s summed over something else?)"
+    )]
+    InsertBeyondWall {
+        /// The row.
+        row: usize,
+        /// Its insert time.
+        insert_s: f64,
+        /// Its wall time.
+        wall_s: f64,
+    },
+    /// The measurements cannot separate the parameters.
+    #[error(
+        "these measurements cannot separate the insert cost from the other work: give insert times (insert_s), or wall times at two worker counts or batch sizes"
+    )]
+    Unidentifiable,
+}
+
+fn check(data: &[Measurement]) -> Result<(), WhatIfError> {
     if data.is_empty() {
-        return Err("no measurements".into());
+        return Err(WhatIfError::NoData);
     }
     for (i, m) in data.iter().enumerate() {
         let row = i + 1;
         if m.workers == 0 || m.batch_size == 0 || m.records == 0 {
-            return Err(format!(
-                "measurement {row}: workers, batch_size and records must be at least 1"
-            ));
+            return Err(WhatIfError::Zero(row));
         }
         if m.wall_s.is_none() && m.insert_s.is_none() {
-            return Err(format!("measurement {row}: needs wall_s, insert_s or both"));
+            return Err(WhatIfError::NoTimes(row));
         }
         if [m.wall_s, m.insert_s]
             .iter()
             .flatten()
             .any(|t| !(t.is_finite() && *t > 0.0))
         {
-            return Err(format!("measurement {row}: times must be positive seconds"));
+            return Err(WhatIfError::BadTime(row));
         }
         // One worker does its inserts inside its wall time; more workers'
         // summed insert time may exceed it, one worker's cannot.
-        if let (1, Some(wall), Some(ins)) = (m.workers, m.wall_s, m.insert_s)
-            && ins > wall * 1.001
+        if let (1, Some(wall_s), Some(insert_s)) = (m.workers, m.wall_s, m.insert_s)
+            && insert_s > wall_s * 1.001
         {
-            return Err(format!(
-                "measurement {row}: insert_s {ins} exceeds wall_s {wall} at one worker, which cannot be (is insert_s summed over something else?)"
-            ));
+            return Err(WhatIfError::InsertBeyondWall {
+                row,
+                insert_s,
+                wall_s,
+            });
         }
     }
     Ok(())
@@ -580,9 +613,14 @@ mod tests {
             &none,
         )
         .unwrap_err();
-        assert!(e.contains("cannot separate"), "{e}");
+        assert_eq!(e, WhatIfError::Unidentifiable);
+        assert!(e.to_string().contains("cannot separate"), "{e}");
         let e = fit(&[m(4, 1000, None, None)], Writes::Serialized, 4, &none).unwrap_err();
-        assert!(e.contains("measurement 1: needs wall_s"), "{e}");
+        assert_eq!(e, WhatIfError::NoTimes(1));
+        assert!(
+            e.to_string().starts_with("measurement 1: needs wall_s"),
+            "{e}"
+        );
         let e = fit(
             &[m(4, 1000, Some(-1.0), None)],
             Writes::Serialized,
@@ -590,6 +628,6 @@ mod tests {
             &none,
         )
         .unwrap_err();
-        assert!(e.contains("positive"), "{e}");
+        assert_eq!(e, WhatIfError::BadTime(1));
     }
 }

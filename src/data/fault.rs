@@ -1,5 +1,6 @@
-//! Why a record was rejected: the kind of fault, for callers and tests
-//! that branch on it, and the reason `app_errors.reason` stores.
+//! Why data were rejected: a record's kind of fault (for callers and tests
+//! that branch on it) with the reason `app_errors.reason` stores, and why a
+//! file cannot be split into records at all.
 
 /// What kind of fault made a record's rejection, for callers and tests
 /// that branch on it (the reason's text says where and what exactly).
@@ -35,4 +36,31 @@ pub struct ParseError {
     pub reason: String,
     /// The app_id when it could be read before the failure.
     pub app_id: Option<String>,
+}
+
+/// Why a file cannot be split into records (the splitter's refusals; a
+/// read error stays an I/O error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// Not a file on disk (a pipe, a device, a folder).
+    #[error(
+        "input file '{0}' is not a regular file (ingestlab reads records by their position in the file, so it needs a file on disk, not a pipe or a device)"
+    )]
+    NotRegularFile(String),
+    /// UTF-16 with a byte-order mark.
+    #[error(
+        "the file is UTF-16 (it starts with a UTF-16 byte-order mark); ingestlab reads UTF-8: convert it first, e.g. `iconv -f UTF-16 -t UTF-8 in.xml > out.xml`"
+    )]
+    Utf16Bom,
+    /// UTF-16 without one (NUL bytes between the characters).
+    #[error(
+        "the file looks like UTF-16 without a byte-order mark (NUL bytes between the characters); ingestlab reads UTF-8: convert it first, e.g. `iconv -f UTF-16LE -t UTF-8 in.xml > out.xml`"
+    )]
+    Utf16NoBom,
+    /// Its first character is not '<'.
+    #[error("not an XML file (first character is not '<' but {0:?})")]
+    NotXml(String),
+    /// No `<us-patent-application>` root anywhere.
+    #[error("no <us-patent-application> record found")]
+    NoRecords,
 }

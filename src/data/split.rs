@@ -19,6 +19,7 @@
 //! neighbour. Bytes outside every record (a wrapper element such as
 //! `<root>…</root>`) are counted and reported, never silently lost.
 
+use super::fault::InputError;
 use aho_corasick::{AhoCorasick, MatchKind};
 use anyhow::{Context, Result, bail};
 use std::fs::File;
@@ -148,10 +149,7 @@ pub fn index_file(path: &Path) -> Result<RecordIndex> {
     let meta = std::fs::metadata(path)
         .with_context(|| format!("cannot open input file '{}'", path.display()))?;
     if !meta.is_file() {
-        bail!(
-            "input file '{}' is not a regular file (ingestlab reads records by their position in the file, so it needs a file on disk, not a pipe or a device)",
-            path.display()
-        );
+        return Err(InputError::NotRegularFile(path.display().to_string()).into());
     }
     let file =
         File::open(path).with_context(|| format!("cannot open input file '{}'", path.display()))?;
@@ -209,24 +207,18 @@ fn fill<R: Read>(r: &mut R, buf: &mut Vec<u8>, want: usize) -> Result<bool> {
 /// Recognises what the file is before splitting it.
 fn sniff(head: &[u8]) -> Result<()> {
     if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
-        bail!(
-            "the file is UTF-16 (it starts with a UTF-16 byte-order mark); ingestlab reads UTF-8: convert it first, e.g. `iconv -f UTF-16 -t UTF-8 in.xml > out.xml`"
-        );
+        return Err(InputError::Utf16Bom.into());
     }
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let Some(k) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Ok(()); // empty: reported as "no record found"
     };
     if body[k..].starts_with(b"<\0") || (k > 0 && body[k - 1] == 0 && body[k] == b'<') {
-        bail!(
-            "the file looks like UTF-16 without a byte-order mark (NUL bytes between the characters); ingestlab reads UTF-8: convert it first, e.g. `iconv -f UTF-16LE -t UTF-8 in.xml > out.xml`"
-        );
+        return Err(InputError::Utf16NoBom.into());
     }
     if body[k] != b'<' {
-        bail!(
-            "not an XML file (first character is not '<' but {:?})",
-            String::from_utf8_lossy(&body[k..(k + 1).min(body.len())])
-        );
+        let first = String::from_utf8_lossy(&body[k..(k + 1).min(body.len())]);
+        return Err(InputError::NotXml(first.into_owned()).into());
     }
     Ok(())
 }
@@ -517,7 +509,7 @@ impl Splitter {
             bail!("{e}");
         }
         if self.roots == 0 {
-            bail!("no <us-patent-application> record found");
+            return Err(InputError::NoRecords.into());
         }
         if self.outside.bytes == 0 {
             self.outside = Outside::default();
@@ -782,16 +774,22 @@ mod tests {
 
     #[test]
     fn says_what_the_file_is() {
-        let err = |s: &[u8]| format!("{:#}", idx(s).unwrap_err());
-        assert!(err(b"hello, world\n").contains("not an XML file"));
-        assert!(err(b"<root/>\n").contains("no <us-patent-application>"));
-        assert!(err(b"").contains("no <us-patent-application>"));
+        let err = |s: &[u8]| {
+            let e = idx(s).unwrap_err();
+            e.downcast_ref::<InputError>()
+                .unwrap_or_else(|| panic!("an input error: {e:#}"))
+                .clone()
+        };
+        assert_eq!(err(b"hello, world\n"), InputError::NotXml("h".into()));
+        assert_eq!(err(b"<root/>\n"), InputError::NoRecords);
+        assert_eq!(err(b""), InputError::NoRecords);
         let utf16: Vec<u8> = "\u{feff}<?xml version=\"1.0\"?>"
             .encode_utf16()
             .flat_map(|u| u.to_le_bytes())
             .collect();
-        assert!(err(&utf16).contains("UTF-16"), "{}", err(&utf16));
-        assert!(err(&utf16[2..]).contains("UTF-16"), "{}", err(&utf16[2..]));
+        assert_eq!(err(&utf16), InputError::Utf16Bom);
+        assert_eq!(err(&utf16[2..]), InputError::Utf16NoBom);
+        assert!(err(&utf16).to_string().contains("iconv"));
     }
 
     #[test]
