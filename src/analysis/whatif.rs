@@ -380,6 +380,14 @@ impl WhatIf {
         self.t
     }
 
+    /// The distinct worker counts the measurements hold, ascending.
+    pub fn worker_counts(&self) -> Vec<usize> {
+        let mut w: Vec<usize> = self.data.iter().map(|m| m.workers).collect();
+        w.sort_unstable();
+        w.dedup();
+        w
+    }
+
     /// The wall time of `q` and its interval.
     pub fn predict(&self, q: &Query) -> Prediction {
         let (n, b, recs) = (q.workers, q.batch_size as f64, q.records as f64);

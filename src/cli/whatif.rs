@@ -278,10 +278,11 @@ fn print_limits(fits: &[WhatIf], queries: &[Query], cores_assumed: bool) {
         .max_by(|a, b| (a.1 - a.2).abs().total_cmp(&(b.1 - b.2).abs()));
     if let Some((q, s, p)) = disagree.filter(|d| (d.1 - d.2).abs() > 0.05 * d.1.min(d.2)) {
         println!(
-            "The two models fit these measurements alike but disagree by up to {:.0}% ({} worker(s), batch {}: {s:.0} s serialized, {p:.0} s parallel): the data do not show how writes share the database. Measure one more worker count to decide.",
+            "The two models fit these measurements alike but disagree by up to {:.0}% ({} worker(s), batch {}: {s:.0} s serialized, {p:.0} s parallel): the data do not show how writes share the database. {}",
             100.0 * (s - p).abs() / s.min(p),
             q.workers,
-            q.batch_size
+            q.batch_size,
+            next_step(&fits[0].worker_counts())
         );
     }
     match fits[0].dof {
@@ -302,9 +303,38 @@ fn print_limits(fits: &[WhatIf], queries: &[Query], cores_assumed: bool) {
     }
 }
 
+/// What would decide between the models, given the worker counts already
+/// measured: another worker count when there is one, else repeated runs
+/// (asking for a worker count the data already hold was the old advice).
+fn next_step(measured: &[usize]) -> String {
+    match measured {
+        [one] => format!("Measure another worker count than {one} (with repeated runs) to decide."),
+        counts => format!(
+            "The measurements already hold {} worker counts ({}); single runs of them cannot separate the models: repeat each (3 runs or more) so that their differences stand out of the noise.",
+            counts.len(),
+            counts
+                .iter()
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_advice_never_asks_for_a_worker_count_already_measured() {
+        assert!(next_step(&[4]).contains("another worker count than 4"));
+        let s = next_step(&[2, 4]);
+        assert!(
+            s.contains("2 worker counts (2, 4)") && s.contains("repeat"),
+            "{s}"
+        );
+        assert!(!s.contains("another worker count"), "{s}");
+    }
 
     #[test]
     fn asks_parse_with_defaults_and_errors_name_the_keys() {
