@@ -179,7 +179,9 @@ fn whatif_answers_from_the_thesis_figures() {
                 .and(predicate::str::contains("1 degree(s) of freedom"))
                 .and(predicate::str::contains("workers outside the measured 4–4"))
                 .and(predicate::str::contains("Student's t = 12.7"))
-                .and(predicate::str::contains("Measure another worker count than 4")),
+                .and(predicate::str::contains(
+                    "Measure another worker count than 4",
+                )),
         );
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("m.csv");
