@@ -176,6 +176,17 @@ fn sureness_and_scope(r: &Report) -> String {
     } else {
         s += "Speedups compare runs made apart (grouped order) and carry the machine's drift between them. ";
     }
+    s += &scope(r);
+    s
+}
+
+/// The record count of the thesis the seed notes describe (717K patent
+/// applications).
+const THESIS_RECORDS: u64 = 717_000;
+
+/// What the answer covers, and what to use beyond it: the thesis's record
+/// count only where the sweep stops short of it.
+fn scope(r: &Report) -> String {
     let mut records: Vec<u64> = r.summaries.iter().map(|x| x.facets.records).collect();
     records.sort_unstable();
     records.dedup();
@@ -186,9 +197,13 @@ fn sureness_and_scope(r: &Report) -> String {
         .collect();
     engines.sort();
     engines.dedup();
-    let _ = write!(
-        s,
-        "Scope: {} record(s), {}, {} {} cores; for the thesis's 717K records or other core counts, `ingestlab simulate` and `ingestlab whatif` extrapolate.",
+    let beyond = if records.last().is_some_and(|&n| n >= THESIS_RECORDS) {
+        "other core counts"
+    } else {
+        "the thesis's 717K records or other core counts"
+    };
+    format!(
+        "Scope: {} record(s), {}, {} {} cores; for {beyond}, `ingestlab simulate` and `ingestlab whatif` extrapolate.",
         records
             .iter()
             .map(|x| x.to_string())
@@ -201,8 +216,7 @@ fn sureness_and_scope(r: &Report) -> String {
             "this machine's"
         },
         cores(r)
-    );
-    s
+    )
 }
 
 /// The answer's sentences, from the report's own numbers.
@@ -283,6 +297,25 @@ mod tests {
         r.environment = super::super::Environment::fixed();
         r.environment.cores = 2;
         r
+    }
+
+    /// A sweep already at the thesis's size is not sent to the simulator
+    /// for it; a smaller one is.
+    #[test]
+    fn the_scope_points_beyond_what_the_sweep_covers() {
+        let mut r = report(1.1);
+        let small = scope(&r);
+        assert!(small.starts_with("Scope: 1000 record(s), sqlite, this machine's 2 cores"));
+        assert!(small.contains("for the thesis's 717K records or other core counts"));
+        for s in r.summaries.iter_mut() {
+            s.facets.records = 717_000;
+        }
+        let full = scope(&r);
+        assert!(full.contains("Scope: 717000 record(s)"), "{full}");
+        assert!(
+            full.contains("for other core counts,") && !full.contains("717K"),
+            "{full}"
+        );
     }
 
     #[test]
