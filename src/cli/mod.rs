@@ -203,6 +203,15 @@ mod tests {
                 "{flag} is neither listed nor marked as no setting"
             );
         }
+        // The engine settings' flags are also in backend::SETTING_FLAGS
+        // (what error messages name): the two tables must agree.
+        for (key, flag) in crate::backend::SETTING_FLAGS {
+            let scenario_key = crate::run::config::Setting::Backend(key).key();
+            assert!(
+                KEYS.iter().any(|k| k.0 == flag && k.1 == scenario_key),
+                "{flag} / {scenario_key} differ between SETTING_FLAGS and settings::KEYS"
+            );
+        }
         let text = listing(ingest);
         assert_eq!(
             text.lines().count(),

@@ -72,8 +72,6 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         let (label, style) = (c.layout.labels[i].clone(), c.layout.styles[i]);
         lines.extend(lines_of(base, members, label, (style, panel)));
     }
-    let groups: Vec<(&ConfigSummary, Vec<&ConfigSummary>)> =
-        c.drawn().map(|(_, b, v, _)| (b, v.to_vec())).collect();
     Ok((
         LineChart {
             title: format!("Efficiency vs workers ({})", r.scenario.name),
@@ -83,7 +81,9 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             lines,
             reference: Some(Line {
                 label: "ideal (100%)".into(),
-                points: (1..=c.max_w).map(|w| Pt::exact(w as f64, 100.0)).collect(),
+                points: (1..=c.max_w())
+                    .map(|w| Pt::exact(w as f64, 100.0))
+                    .collect(),
                 dashed: true,
                 style: 7,
                 panel: 0,
@@ -91,11 +91,11 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             y_from_zero: true,
             note: Some(format!(
                 "solid: real efficiency\ndashed, same colour: the\nseed's busy fraction\n{}",
-                interval_note("the speedup / n", &c.intervals)
+                interval_note("the speedup / n", &c.intervals())
             )),
             panels: c.layout.panels.clone(),
         },
-        caption(r, &groups) + &c.layout.note,
+        caption(r, &c.drawn_groups()) + &c.layout.note,
     ))
 }
 

@@ -68,20 +68,31 @@ fn group(facets: &[Facets], split: &[Dim]) -> (Vec<String>, Vec<usize>) {
     (keys, panel)
 }
 
+/// How many series each panel of `split` holds, in panel order.
+fn panel_sizes(facets: &[Facets], split: &[Dim]) -> Vec<usize> {
+    let (keys, panel) = group(facets, split);
+    let mut sizes = vec![0; keys.len()];
+    panel.into_iter().for_each(|p| sizes[p] += 1);
+    sizes
+}
+
+/// The series' legend labels: what tells them apart besides the chart's
+/// axis `along` and what the panels of `split` already say.
+fn series_labels(facets: &[Facets], along: Dim, split: &[Dim]) -> Vec<String> {
+    let mut skip = split.to_vec();
+    skip.push(along);
+    labels(facets, &skip)
+}
+
 /// Whether splitting by `split` gives few enough panels, each with few
 /// enough series, and few enough distinct labels for one legend.
 fn fits(facets: &[Facets], along: Dim, split: &[Dim]) -> bool {
-    let (keys, panel) = group(facets, split);
-    let widest = (0..keys.len())
-        .map(|k| panel.iter().filter(|p| **p == k).count())
-        .max()
-        .unwrap_or(0);
-    let mut skip = split.to_vec();
-    skip.push(along);
-    let mut names = labels(facets, &skip);
+    let sizes = panel_sizes(facets, split);
+    let widest = sizes.iter().copied().max().unwrap_or(0);
+    let mut names = series_labels(facets, along, split);
     names.sort();
     names.dedup();
-    keys.len() <= MAX_PANELS && widest <= MAX_LINES && names.len() <= MAX_LINES
+    sizes.len() <= MAX_PANELS && widest <= MAX_LINES && names.len() <= MAX_LINES
 }
 
 /// The split to use: the first single dimension that fits, else the first
@@ -113,10 +124,10 @@ fn choose(facets: &[Facets], along: Dim) -> Vec<Dim> {
 /// How many series a split leaves out (panels beyond [`MAX_PANELS`],
 /// series beyond [`MAX_LINES`] in a panel).
 fn dropped(facets: &[Facets], split: &[Dim]) -> usize {
-    let (keys, panel) = group(facets, split);
-    (0..keys.len())
-        .map(|k| {
-            let n = panel.iter().filter(|p| **p == k).count();
+    panel_sizes(facets, split)
+        .iter()
+        .enumerate()
+        .map(|(k, &n)| {
             if k < MAX_PANELS {
                 n.saturating_sub(MAX_LINES)
             } else {
@@ -124,22 +135,6 @@ fn dropped(facets: &[Facets], split: &[Dim]) -> usize {
             }
         })
         .sum()
-}
-
-/// A dimension's name in a sentence.
-fn dim_name(d: Dim) -> &'static str {
-    match d {
-        Dim::Engine => "engine",
-        Dim::Method => "insert method",
-        Dim::Index => "index policy",
-        Dim::Lock => "lock model",
-        Dim::Schedule => "schedule",
-        Dim::Overhead => "pool overhead",
-        Dim::Batch => "batch size",
-        Dim::Records => "record count",
-        Dim::Work => "per-record work",
-        Dim::Workers => "worker count",
-    }
 }
 
 /// Lays out series whose facets (each series's first member) are
@@ -151,9 +146,7 @@ pub fn layout(facets: &[Facets], along: Dim) -> Layout {
         Vec::new()
     };
     let (keys, panel) = group(facets, &split);
-    let mut skip = split.clone();
-    skip.push(along);
-    let names = labels(facets, &skip);
+    let names = series_labels(facets, along, &split);
     let mut distinct: Vec<&String> = Vec::new();
     let styles = names
         .iter()
@@ -187,7 +180,7 @@ pub fn layout(facets: &[Facets], along: Dim) -> Layout {
 fn note(keys: &[String], split: &[Dim], drawn: usize, total: usize) -> String {
     let mut s = String::new();
     if keys.len() > 1 {
-        let by: Vec<&str> = split.iter().map(|&d| dim_name(d)).collect();
+        let by: Vec<&str> = split.iter().map(|&d| d.name()).collect();
         let shown = keys.len().min(MAX_PANELS);
         s += &format!(
             " One panel per {} ({}), on the same axes.",

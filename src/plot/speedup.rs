@@ -81,18 +81,13 @@ fn fit_line(
 }
 
 /// What the speedup and efficiency charts draw, the same for both: every
-/// group (baseline, members), where each is drawn, the largest worker
-/// count and every drawn speedup interval.
+/// group (baseline, members) and where each is drawn.
 pub(crate) struct Curves<'a> {
     /// Every group of the report.
     pub groups: Vec<(&'a ConfigSummary, Vec<&'a ConfigSummary>)>,
     /// Each group's panel, label and style (small multiples when they do
     /// not fit one plot).
     pub layout: Layout,
-    /// The largest worker count drawn.
-    pub max_w: usize,
-    /// Every drawn point's speedup interval.
-    pub intervals: Vec<crate::analysis::Interval>,
 }
 
 impl<'a> Curves<'a> {
@@ -105,6 +100,26 @@ impl<'a> Curves<'a> {
             .enumerate()
             .filter_map(|(i, (b, v))| self.layout.panel[i].map(|p| (i, *b, &v[..], p)))
     }
+
+    /// The drawn groups, as the captions take them.
+    pub fn drawn_groups(&self) -> Vec<(&'a ConfigSummary, Vec<&'a ConfigSummary>)> {
+        self.drawn().map(|(_, b, v, _)| (b, v.to_vec())).collect()
+    }
+
+    /// Every drawn member (the baselines aside).
+    fn drawn_members(&self) -> impl Iterator<Item = &'a ConfigSummary> + '_ {
+        self.drawn().flat_map(|d| d.2.iter().copied())
+    }
+
+    /// The largest worker count drawn.
+    pub fn max_w(&self) -> usize {
+        self.drawn_members().map(|s| s.workers()).max().unwrap_or(1)
+    }
+
+    /// Every drawn point's speedup interval.
+    pub fn intervals(&self) -> Vec<crate::analysis::Interval> {
+        self.drawn_members().filter_map(|s| s.speedup_ci).collect()
+    }
 }
 
 /// The [`Curves`] of `r`, or why there are none.
@@ -116,16 +131,10 @@ pub(crate) fn curves(r: &Report) -> Result<Curves<'_>, String> {
         );
     }
     let firsts: Vec<Facets> = groups.iter().map(|(_, v)| v[0].facets).collect();
-    let mut c = Curves {
+    Ok(Curves {
         layout: layout(&firsts, Dim::Workers),
         groups,
-        max_w: 1,
-        intervals: Vec::new(),
-    };
-    let drawn: Vec<&ConfigSummary> = c.drawn().flat_map(|d| d.2.iter().copied()).collect();
-    c.max_w = drawn.iter().map(|s| s.workers()).max().unwrap_or(1);
-    c.intervals = drawn.iter().filter_map(|s| s.speedup_ci).collect();
-    Ok(c)
+    })
 }
 
 /// The chart and its caption from `r`, or why it cannot be drawn.
@@ -137,12 +146,10 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
         lines.extend(fit_line(r, members, &label, (style, panel)));
         lines.push(speedup_line(members, label, style, panel));
     }
-    let mut note = interval_note("the speedup", &c.intervals);
+    let mut note = interval_note("the speedup", &c.intervals());
     if lines.iter().any(|l| l.dashed) {
         note = format!("dashed in a curve's colour:\nits USL fit\n{note}");
     }
-    let drawn: Vec<(&ConfigSummary, Vec<&ConfigSummary>)> =
-        c.drawn().map(|(_, b, v, _)| (b, v.to_vec())).collect();
     Ok((
         LineChart {
             title: format!("Speedup vs workers ({})", r.scenario.name),
@@ -152,7 +159,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             lines,
             reference: Some(Line {
                 label: "ideal (linear)".into(),
-                points: (1..=c.max_w)
+                points: (1..=c.max_w())
                     .map(|w| Pt::exact(w as f64, w as f64))
                     .collect(),
                 dashed: true,
@@ -163,7 +170,7 @@ pub fn prepare(r: &Report) -> Prepared<LineChart> {
             note: Some(note),
             panels: c.layout.panels.clone(),
         },
-        caption(&drawn) + &c.layout.note,
+        caption(&c.drawn_groups()) + &c.layout.note,
     ))
 }
 

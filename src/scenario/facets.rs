@@ -56,6 +56,22 @@ pub enum Dim {
 }
 
 impl Dim {
+    /// The dimension's name in a sentence ("one panel per lock model").
+    pub fn name(self) -> &'static str {
+        match self {
+            Dim::Engine => "engine",
+            Dim::Method => "insert method",
+            Dim::Index => "index policy",
+            Dim::Lock => "lock model",
+            Dim::Schedule => "schedule",
+            Dim::Overhead => "pool overhead",
+            Dim::Batch => "batch size",
+            Dim::Records => "record count",
+            Dim::Work => "per-record work",
+            Dim::Workers => "worker count",
+        }
+    }
+
     /// Every dimension, in label order.
     pub const ALL: [Dim; 10] = [
         Dim::Engine,

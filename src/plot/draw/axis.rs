@@ -147,7 +147,7 @@ pub(super) fn x_desc<DB: DrawingBackend>(
 ) -> anyhow::Result<()> {
     let style = g.font(LABEL_PT);
     let half = (text_w(label, &style) as i32 + 1) / 2 + g.px(1.0);
-    let (ox, oy) = area.get_base_pixel();
+    let ox = area.get_base_pixel().0;
     let (w, h) = area.dim_in_pixel();
     let xs = chart.plotting_area().get_pixel_range().0;
     let centre = ((xs.start + xs.end) / 2 - ox).clamp(half, (w as i32 - half).max(half));
@@ -155,7 +155,6 @@ pub(super) fn x_desc<DB: DrawingBackend>(
         plotters::style::text_anchor::HPos::Center,
         plotters::style::text_anchor::VPos::Bottom,
     );
-    let _ = oy;
     let at = (centre, h as i32 - g.px(2.0));
     area.draw(&Text::new(label.to_string(), at, style.pos(bottom)))
         .map_err(super::err)

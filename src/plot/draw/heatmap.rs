@@ -32,24 +32,19 @@ impl Heatmap {
         })
     }
 
-    /// Where `v` lies between the lowest and highest value (0..1).
-    fn level(&self, v: f64) -> f64 {
-        let (lo, hi) = self.range();
-        if hi > lo { (v - lo) / (hi - lo) } else { 1.0 }
-    }
-
     /// One cell: its shade (a sequential blue scale, light = low, readable
-    /// in grey-scale too) and its value, starred when best.
+    /// in grey-scale too; `(lo, hi)` is the chart's [`Heatmap::range`]) and
+    /// its value, starred when best.
     fn cell<DB: DrawingBackend>(
-        &self,
         chart: &mut Chart2d<'_, DB>,
         g: &Geometry,
         (x, y): (usize, usize),
-        v: f64,
+        (v, (lo, hi)): (f64, (f64, f64)),
         best: bool,
     ) -> Result<()> {
         let (x0, y0) = (x as f64, y as f64);
-        let t = self.level(v);
+        // Where v lies between the lowest and highest value (0..1).
+        let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
         chart
             .draw_series(std::iter::once(Rectangle::new(
                 [(x0 + 0.02, y0 + 0.02), (x0 + 0.98, y0 + 0.98)],
@@ -174,7 +169,8 @@ impl Draw for Heatmap {
         let (nx, ny) = (self.x_ticks.len().max(1), self.y_ticks.len().max(1));
         let (xt, yt) = (self.x_ticks.clone(), self.y_ticks.clone());
         let left = y_label_room(g, &yt);
-        colour_bar(&strip, g, self.range(), &self.value_label, left)?;
+        let range = self.range();
+        colour_bar(&strip, g, range, &self.value_label, left)?;
         let mut chart = ChartBuilder::on(&body)
             .margin(g.px(6.0))
             .x_label_area_size(x_label_room(g))
@@ -200,7 +196,7 @@ impl Draw for Heatmap {
             for (x, v) in row.iter().enumerate() {
                 if let Some(v) = v {
                     let is_best = best.is_some_and(|b| b.0 == x && b.1 == y);
-                    self.cell(&mut chart, g, (x, y), *v, is_best)?;
+                    Heatmap::cell(&mut chart, g, (x, y), (*v, range), is_best)?;
                 }
             }
         }
