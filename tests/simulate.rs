@@ -99,51 +99,90 @@ fn calibrate_then_simulate_a_scenario() {
         summary.lines().any(|l| l.contains("/w16,")),
         "16 workers simulated"
     );
-    // --validate measures what is missing (4 workers, oversubscribed),
-    // reuses the rest, and reports the error of every configuration.
-    bin()
-        .arg("simulate")
-        .arg(&s)
-        .args([
-            "--set",
-            "sweep.workers=[1,2,4]",
-            "--validate",
-            "--format",
-            "png",
-            "--model",
-        ])
-        .arg(&model)
+    validate_in_rounds(&s, &out, &model, dir.path());
+}
+
+/// --validate refuses runs measured without a calibration in their round
+/// (`ingestlab run` makes none); with --fresh it measures every round
+/// again with its own calibration, keeping the old journal, and reports
+/// the model's error and the other-time error (the --model file) on wall
+/// time and speedup; a second --validate reuses it all.
+fn validate_in_rounds(
+    s: &std::path::Path,
+    out: &std::path::Path,
+    model: &std::path::Path,
+    dir: &std::path::Path,
+) {
+    let validate = |extra: &[&str]| {
+        let mut c = bin();
+        c.arg("simulate")
+            .arg(s)
+            .args([
+                "--set",
+                "sweep.workers=[1,2,4]",
+                "--validate",
+                "--format",
+                "png",
+            ])
+            .args(extra);
+        c
+    };
+    validate(&["--model", model.to_str().unwrap()])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("without a calibration in the round")
+                .and(predicate::str::contains("--fresh")),
+        );
+    validate(&["--fresh", "--model", model.to_str().unwrap()])
         .assert()
         .success()
         .stdout(
-            predicate::str::contains("4 run(s) reused, 2 run")
-                .and(predicate::str::contains("every configuration")),
+            predicate::str::contains("0 run(s) reused, 6 run")
+                .and(predicate::str::contains(
+                    "model error (same-round costs): wall median ",
+                ))
+                .and(predicate::str::contains("; speedup median "))
+                .and(predicate::str::contains("other-time error ('"))
+                .and(predicate::str::contains("model.json' of ")),
         );
+    assert!(out.join("runs.1.jsonl").exists(), "the old journal is kept");
+    for round in 0..2 {
+        let cal = out.join(format!("calibrations/round-{round}.json"));
+        let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&cal).unwrap()).unwrap();
+        // The sweep's engine and method only.
+        assert_eq!(m["writes"].as_array().unwrap().len(), 1, "{m}");
+    }
     // This machine's core count: the folder without a core suffix.
-    let sim = dir.path().join("measured-simulated");
+    let sim = dir.join("measured-simulated");
     let errors = csv_lines(&sim.join("sim-errors.csv"));
-    assert_eq!(errors.len(), 1 + 3, "{errors:?}");
-    assert!(errors.iter().any(|l| l.contains("/w4,4,")), "{errors:?}");
+    assert_eq!(errors.len(), 1 + 2 * 3, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|l| l.starts_with("same-round,") && l.contains("/w4,4,")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|l| l.starts_with("other-time,")),
+        "{errors:?}"
+    );
     let md = std::fs::read_to_string(sim.join("report.md")).unwrap();
-    assert!(md.contains("## Simulated vs measured") && md.contains("median absolute error"));
-    // Without --model, --validate calibrates first and keeps that model
-    // beside the errors; the user's default model is not touched.
-    let cache = dir.path().join("cache");
-    bin()
+    assert!(
+        md.contains("## Simulated vs measured") && md.contains("- model error (same-round costs)")
+    );
+    // Without --model and without a default model there is no other-time
+    // error, and no model file is made for it.
+    let cache = dir.join("cache");
+    validate(&[])
         .env("XDG_CACHE_HOME", &cache)
-        .arg("simulate")
-        .arg(&s)
-        .args([
-            "--set",
-            "sweep.workers=[1,2,4]",
-            "--validate",
-            "--format",
-            "png",
-        ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("6 run(s) reused, 0 run"));
-    assert!(sim.join("calibration.json").exists());
+        .stdout(
+            predicate::str::contains("6 run(s) reused, 0 run").and(predicate::str::contains(
+                "other-time error: no cost model at",
+            )),
+        );
     assert!(!cache.join("ingestlab/calibration.json").exists());
 }
 
@@ -237,5 +276,5 @@ fn an_interrupted_validation_exits_130_and_keeps_its_runs() {
     let done = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&done.stderr);
     assert_eq!(done.status.code(), Some(130), "{err}");
-    assert!(err.contains("finished runs are kept"), "{err}");
+    assert!(err.contains("the finished runs are kept"), "{err}");
 }

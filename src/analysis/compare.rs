@@ -480,45 +480,6 @@ pub fn speedup_disagreement(
     })
 }
 
-/// One line of a simulated-versus-measured comparison.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Comparison {
-    /// The configuration.
-    pub config_id: String,
-    /// Its workers.
-    pub workers: usize,
-    /// Its measured median wall time.
-    pub measured_wall_s: f64,
-    /// Its simulated median wall time.
-    pub simulated_wall_s: f64,
-    /// (simulated − measured) / measured.
-    pub error: f64,
-}
-
-/// Compares the median wall times of configurations both sets of
-/// summaries hold, with at most `max_workers` workers.
-pub fn compare_reports(
-    measured: &[super::ConfigSummary],
-    simulated: &[super::ConfigSummary],
-    max_workers: usize,
-) -> Vec<Comparison> {
-    measured
-        .iter()
-        .filter(|m| m.workers() <= max_workers)
-        .filter_map(|m| {
-            let s = simulated.iter().find(|s| s.id == m.id)?;
-            let (mw, sw) = (m.wall_s?.median, s.wall_s?.median);
-            Some(Comparison {
-                config_id: m.id.clone(),
-                workers: m.workers(),
-                measured_wall_s: mw,
-                simulated_wall_s: sw,
-                error: (sw - mw) / mw,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

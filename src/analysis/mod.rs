@@ -8,6 +8,7 @@ pub mod drift;
 pub mod fit;
 pub mod paired;
 pub mod precision;
+pub mod sim_error;
 pub mod stats;
 pub mod summary;
 pub mod whatif;

@@ -243,7 +243,11 @@ fn sim(plan: &BenchPlan) -> Result<Table> {
     let model = match crate::sim::model::CostModel::load(&path) {
         Ok(m) => m,
         Err(_) => {
-            let m = crate::sim::calibrate::calibrate(4000, &Engine::EMBEDDED)?;
+            let m = crate::sim::calibrate::calibrate(
+                4000,
+                &Engine::EMBEDDED,
+                &crate::backend::InsertMethod::ALL,
+            )?;
             m.save(&path)?;
             m
         }

@@ -123,6 +123,7 @@ pub fn run(a: &RunArgs, ctx: &Ctx) -> Result<Status> {
             ..ctx.clone()
         },
         input: user,
+        round_task: None,
     };
     let out = run_scenario(&s, &opts, &super::progress::Bar::new())?;
     for n in &out.notes {

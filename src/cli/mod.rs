@@ -12,6 +12,7 @@ mod progress;
 mod settings;
 mod status;
 mod tools;
+mod validate;
 mod values;
 mod whatif;
 
@@ -132,6 +133,7 @@ pub fn dispatch(cli: Cli) -> Result<Status> {
         Command::Plot(a) => ok(experiment::plot(&a)),
         Command::Fit(a) => ok(tools::fit_csv(&a)),
         Command::Calibrate(a) => ok(tools::calibrate(&a)),
+        Command::Simulate(a) if a.validate => ok(validate::validate(&a, &ctx)),
         Command::Simulate(a) => ok(tools::simulate(&a, &ctx)),
         Command::Bench(a) => ok(tools::bench(&a)),
         Command::Compare(a) => ok(compare::compare(&a)),

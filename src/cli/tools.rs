@@ -3,7 +3,8 @@
 use super::experiment::print_figures;
 use super::values::{FigureArgs, choice, count};
 use crate::analysis::fit;
-use crate::backend::Engine;
+use crate::analysis::sim_error::{CostSource, Errors};
+use crate::backend::{Engine, InsertMethod};
 use crate::bench::{BenchPlan, Section};
 use crate::sim::model::{CostModel, default_path};
 use crate::store;
@@ -51,12 +52,17 @@ pub struct SimulateArgs {
     /// Results folder (default: the scenario's output with -simulated).
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Run the scenario for real first (reusing the finished runs in its
-    /// results folder), then simulate it and report the simulator's error
-    /// on every configuration. Without --model it calibrates first and
-    /// saves that model as calibration.json beside the errors.
+    /// Run the scenario for real first, in rounds, with a calibration of
+    /// this machine as one more entry of every round (kept in its results
+    /// folder's calibrations/); then simulate each round from its own
+    /// calibration and report the model's error, and the error with the
+    /// model file (--model, or the default) measured at another time.
     #[arg(long, conflicts_with = "cores")]
     pub validate: bool,
+    /// With --validate: measure afresh even though the results folder holds
+    /// runs (the old journal and calibrations are kept under new names).
+    #[arg(long, requires = "validate")]
+    pub fresh: bool,
     #[command(flatten)]
     pub figures: FigureArgs,
 }
@@ -212,7 +218,7 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
         "calibrating on {} records (parse, then each engine and method)...",
         a.records
     );
-    let m = crate::sim::calibrate::calibrate(a.records as u64, &a.engines)?;
+    let m = crate::sim::calibrate::calibrate(a.records as u64, &a.engines, &InsertMethod::ALL)?;
     CostModel::check_target(&path, a.overwrite)?;
     m.save(&path)?;
     println!(
@@ -234,9 +240,10 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
     for &engine in &a.engines {
         if let Some(w) = m.writes.iter().find(|w| w.engine == engine) {
             println!(
-                "{engine} real ingest adds {:.2} µs per record (reading, the duplicate rule) and {:.2} ms per connection (schema, final commit, checkpoint)",
+                "{engine} real ingest adds {:.2} µs per record (reading, the duplicate rule), {:.2} ms per connection (schema, final commit) and, once every worker is done, {:.2} µs per row written (closing the database: SQLite's WAL checkpoint)",
                 w.per_record_s * 1e6,
-                w.per_connection_s * 1e3
+                w.per_connection_s * 1e3,
+                w.final_per_row_s * 1e6
             );
         }
     }
@@ -256,10 +263,12 @@ fn engines_for(scenario: &crate::scenario::Scenario) -> Vec<Engine> {
     e
 }
 
-fn model(a: &SimulateArgs, scenario: &crate::scenario::Scenario) -> Result<CostModel> {
+/// The cost model `simulate` runs on, and where it is (calibrated first
+/// when that file does not exist yet).
+fn model(a: &SimulateArgs, scenario: &crate::scenario::Scenario) -> Result<(CostModel, PathBuf)> {
     let path = a.model.clone().unwrap_or_else(default_path);
     if path.exists() {
-        return CostModel::load(&path);
+        return Ok((CostModel::load(&path)?, path));
     }
     eprintln!(
         "no cost model at '{}': calibrating first (ingestlab calibrate)",
@@ -268,9 +277,25 @@ fn model(a: &SimulateArgs, scenario: &crate::scenario::Scenario) -> Result<CostM
     let m = crate::sim::calibrate::calibrate(
         crate::sim::calibrate::DEFAULT_RECORDS,
         &engines_for(scenario),
+        &InsertMethod::ALL,
     )?;
     m.save(&path)?;
-    Ok(m)
+    Ok((m, path))
+}
+
+/// A model file in words: "'PATH' of 2026-11-29T20:44:00Z, 26 h old".
+pub(super) fn model_words(path: &Path, m: &CostModel) -> String {
+    let age = humantime::parse_rfc3339(&m.date)
+        .ok()
+        .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
+        .map(|d| d.as_secs_f64() / 60.0);
+    let age = match age {
+        Some(min) if min < 120.0 => format!("{min:.0} min old"),
+        Some(min) if min < 48.0 * 60.0 => format!("{:.0} h old", min / 60.0),
+        Some(min) => format!("{:.0} days old", min / 1440.0),
+        None => "of unknown age".into(),
+    };
+    format!("'{}' of {}, {age}", path.display(), m.date)
 }
 
 /// Refuses a folder of measured results: a simulation written there would
@@ -289,36 +314,50 @@ fn refuse_measured(dir: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
+/// Writes a simulated `report` (drawn on `model`, `cores` cores) with its
+/// timelines, figures and exports into `dir`, which must not hold measured
+/// results; returns the folder's lock, held while its errors are added.
+pub(super) fn write_simulation(
+    report: &mut crate::report::Report,
+    model: &CostModel,
+    cores: usize,
+    dir: &Path,
+    figures: &crate::plot::FigureOptions,
+) -> Result<store::FolderLock> {
+    store::claim_folder(dir, false)?;
+    let lock = store::FolderLock::acquire(dir)?;
+    refuse_measured(dir)?;
+    if dir.join(store::RESULTS).exists() {
+        eprintln!("replacing the earlier simulation in '{}'", dir.display());
+    }
+    crate::sim::write_timelines(report, model, cores, dir)?;
+    report.figures = crate::plot::render_all(report, dir, figures)?;
+    crate::report::write_all(report, dir)?;
+    Ok(lock)
+}
+
+/// The cores of this machine.
+pub(super) fn machine_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+pub fn simulate(a: &SimulateArgs, _ctx: &crate::run::Ctx) -> Result<()> {
     let mut scenario = crate::scenario::load(&a.scenario, &a.sets)?;
     let user = crate::experiment::userdata::resolve(&mut scenario)?.map(std::sync::Arc::new);
-    // --validate without --model calibrates first, so that the model and
-    // the runs it is judged against are measured minutes apart (this
-    // machine's speed drifts); that model is saved beside the errors and
-    // the default one is left alone.
-    let fresh_model = a.validate && a.model.is_none();
-    let model = if fresh_model {
-        println!("calibrating this machine for the validation...");
-        crate::sim::calibrate::calibrate(
-            crate::sim::calibrate::DEFAULT_RECORDS,
-            &engines_for(&scenario),
-        )?
-    } else {
-        model(a, &scenario)?
-    };
-    if a.validate {
-        measure_for_validation(&scenario, user.clone(), a, ctx)?;
-    }
-    let machine_cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let cores = a.cores.unwrap_or(machine_cores);
+    let (model, model_path) = model(a, &scenario)?;
+    let cores = a.cores.unwrap_or(machine_cores());
     let sample = user.as_ref().map(|u| u.sample()).transpose()?;
-    let (mut report, stats) =
-        crate::sim::simulate_scenario(&scenario, &model, cores, sample.as_ref())?;
+    let (mut report, stats) = crate::sim::simulate_scenario(
+        &scenario,
+        &crate::sim::every_repetition(&scenario, &model),
+        cores,
+        sample.as_ref(),
+    )?;
     report.input = user.map(|u| u.info.clone());
     // Another core count is another simulation: it gets its own folder.
     let dir = a.output.clone().unwrap_or_else(|| {
         let d = crate::sim::sim_output_dir(&scenario);
-        if cores == machine_cores {
+        if cores == machine_cores() {
             d
         } else {
             let name = d
@@ -327,18 +366,38 @@ pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
             d.with_file_name(format!("{name}-{cores}cores"))
         }
     });
-    store::claim_folder(&dir, false)?;
-    let _lock = store::FolderLock::acquire(&dir)?;
-    refuse_measured(&dir)?;
-    if dir.join(store::RESULTS).exists() {
-        eprintln!("replacing the earlier simulation in '{}'", dir.display());
+    let _lock = write_simulation(&mut report, &model, cores, &dir, &a.figures.options())?;
+    print_stats(&scenario, cores, &stats);
+    let measured_dir = store::output_dir(&scenario.name, scenario.output.as_deref());
+    // Measured runs on this machine say something about other core counts
+    // only where the cores were never the limit.
+    let max_workers = if cores == machine_cores() {
+        usize::MAX
+    } else {
+        machine_cores().min(cores)
+    };
+    if let Ok(m) = super::experiment::read_report(&measured_dir) {
+        let errors = Errors {
+            source: CostSource::OtherTime,
+            model: model_words(&model_path, &model),
+            cmp: crate::sim::compare(m.sweep(), report.sweep(), max_workers),
+        };
+        if max_workers != usize::MAX {
+            println!("compared with the measured runs with ≤ {max_workers} workers only");
+        }
+        report_errors(&m, &report, &[errors], &dir, &a.figures.options())?;
     }
-    crate::sim::write_timelines(&report, &model, cores, &dir)?;
-    report.figures = crate::plot::render_all(&report, &dir, &a.figures.options())?;
-    crate::report::write_all(&report, &dir)?;
-    if fresh_model {
-        model.save(&dir.join("calibration.json"))?;
-    }
+    print_figures(&report.figures, &dir, &a.figures.options().formats);
+    println!("results in '{}'", dir.display());
+    Ok(())
+}
+
+/// The "simulated N runs … events/s" line.
+pub(super) fn print_stats(
+    scenario: &crate::scenario::Scenario,
+    cores: usize,
+    stats: &crate::sim::SimStats,
+) {
     println!(
         "simulated {} runs of '{}' on {cores} core(s): {} events in {:.3} s ({:.1} M events/s)",
         stats.runs,
@@ -347,83 +406,54 @@ pub fn simulate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
         stats.seconds,
         stats.events as f64 / stats.seconds.max(1e-9) / 1e6
     );
-    let measured_dir = store::output_dir(&scenario.name, scenario.output.as_deref());
-    // Measured runs on this machine say something about other core counts
-    // only where the cores were never the limit.
-    let max_workers = if cores == machine_cores {
-        usize::MAX
-    } else {
-        machine_cores.min(cores)
-    };
-    if let Ok(m) = super::experiment::read_report(&measured_dir) {
-        compare_with(&m, &report, max_workers, &dir, &a.figures.options())?;
-    }
-    print_figures(&report.figures, &dir, &a.figures.options().formats);
-    println!("results in '{}'", dir.display());
-    Ok(())
 }
 
-/// The real runs `--validate` compares with: the scenario's sweep, run (or
-/// resumed) in its own results folder exactly as `ingestlab run` would.
-fn measure_for_validation(
-    s: &crate::scenario::Scenario,
-    user: Option<std::sync::Arc<crate::experiment::userdata::UserData>>,
-    a: &SimulateArgs,
-    ctx: &crate::run::Ctx,
-) -> Result<()> {
-    let dir = store::output_dir(&s.name, s.output.as_deref());
-    let opts = crate::experiment::RunOptions {
-        resume: dir.join(store::JOURNAL).exists(),
-        figures: a.figures.options(),
-        ctx: ctx.clone(),
-        input: user,
-        ..Default::default()
-    };
-    println!("measuring '{}' for real in '{}'...", s.name, dir.display());
-    let out = crate::experiment::run_scenario(s, &opts, &super::progress::Bar::new())?;
-    if out.interrupted {
-        return Err(anyhow::Error::new(crate::run::Interrupted).context(format!(
-            "measuring for --validate was interrupted: the finished runs are kept in '{}'",
-            out.dir.display()
-        )));
-    }
-    println!("measured: {} run(s) reused, {} run", out.reused, out.ran);
-    Ok(())
+fn pct(x: Option<f64>) -> String {
+    x.map_or("–".into(), |v| format!("{:+.0}%", 100.0 * v))
 }
 
-fn compare_with(
+/// Prints and writes the simulator's errors against the measured report
+/// `m`: each error line, the first one's table, and the chart of `sim`
+/// (the simulation of `all[0]`).
+pub(super) fn report_errors(
     m: &crate::report::Report,
     sim: &crate::report::Report,
-    max_workers: usize,
+    all: &[Errors],
     dir: &Path,
     figures: &crate::plot::FigureOptions,
 ) -> Result<()> {
-    let cmp = crate::sim::compare(&m.summaries, &sim.summaries, max_workers);
-    if cmp.is_empty() {
+    let Some(first) = all.first().filter(|e| !e.cmp.is_empty()) else {
         return Ok(());
-    }
-    crate::report::write_sim_errors(&cmp, dir)?;
-    if max_workers == usize::MAX {
-        println!("simulated vs measured median wall time, every configuration:");
-    } else {
-        println!(
-            "simulated vs measured median wall time (configurations with ≤ {max_workers} workers):"
-        );
-    }
+    };
+    crate::report::write_sim_errors(all, dir)?;
     println!(
-        "  {:<60} {:>10} {:>10} {:>8}",
-        "configuration", "measured", "simulated", "error"
+        "simulated vs measured, median wall time and speedup ({} costs):",
+        first.source.key()
     );
-    for c in &cmp {
+    println!(
+        "  {:<56} {:>9} {:>9} {:>6} {:>7} {:>7} {:>6}",
+        "configuration", "measured", "simulated", "error", "speedup", "sim", "error"
+    );
+    for c in &first.cmp {
         println!(
-            "  {:<60} {:>9.3}s {:>9.3}s {:>+7.0}%",
+            "  {:<56} {:>8.3}s {:>8.3}s {:>6} {:>7} {:>7} {:>6}",
             c.config_id,
             c.measured_wall_s,
             c.simulated_wall_s,
-            100.0 * c.error
+            pct(Some(c.error)),
+            c.measured_speedup
+                .map_or("–".into(), |v| format!("{v:.2}×")),
+            c.simulated_speedup
+                .map_or("–".into(), |v| format!("{v:.2}×")),
+            pct(c.speedup_error())
         );
     }
-    match crate::plot::simcompare::prepare(m, sim, &cmp) {
+    for e in all {
+        if let Some(line) = e.line() {
+            println!("{line}");
+        }
+    }
+    match crate::plot::simcompare::prepare(m, sim, first) {
         Ok((chart, caption)) => {
             crate::plot::output::save(
                 &chart,
@@ -434,7 +464,7 @@ fn compare_with(
             println!("  {caption}");
             store::write_atomic(
                 &dir.join("comparison.json"),
-                &serde_json::to_vec_pretty(&cmp)?,
+                &serde_json::to_vec_pretty(&first.cmp)?,
             )?;
         }
         Err(why) => println!("  no comparison chart: {why}"),

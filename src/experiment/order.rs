@@ -7,8 +7,8 @@
 //! runs at the same point of the machine's cycles.
 
 use crate::scenario::ConfigSpec;
-use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Indexes of the configurations that share a baseline, baseline first
@@ -36,19 +36,42 @@ pub fn families(configs: &[ConfigSpec]) -> Vec<Vec<usize>> {
 
 /// The configurations of round `round`, in the order they run.
 pub fn round_order(families: &[Vec<usize>], round: usize, seed: u64) -> Vec<usize> {
+    round_entries(families, round, seed, false)
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// Round `round` in the order it runs: `Some(i)` is configuration `i`,
+/// `None` the round's task (when `task`), placed between two groups (never
+/// inside one, whose runs are paired) at a place drawn from the same seed,
+/// so it samples the machine at a different point of each round.
+pub fn round_entries(
+    families: &[Vec<usize>],
+    round: usize,
+    seed: u64,
+    task: bool,
+) -> Vec<Option<usize>> {
     let mut order: Vec<usize> = (0..families.len()).collect();
     let mix = seed ^ (round as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(mix));
-    order
-        .into_iter()
-        .flat_map(|f| {
-            let mut members = families[f].clone();
-            if round % 2 == 1 {
-                members.reverse();
-            }
-            members
-        })
-        .collect()
+    let mut rng = ChaCha8Rng::seed_from_u64(mix);
+    order.shuffle(&mut rng);
+    let mut out: Vec<Option<usize>> = Vec::new();
+    let slot = task.then(|| rng.random_range(0..=families.len()));
+    for (k, f) in order.into_iter().enumerate() {
+        if slot == Some(k) {
+            out.push(None);
+        }
+        let mut members = families[f].clone();
+        if round % 2 == 1 {
+            members.reverse();
+        }
+        out.extend(members.into_iter().map(Some));
+    }
+    if slot == Some(families.len()) {
+        out.push(None);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -98,5 +121,35 @@ mod tests {
             (0..12).map(|r| round_order(&f, 2 * r, 7)[0]).collect();
         assert!(firsts.len() > 1, "never shuffled");
         assert_eq!(round_order(&f, 3, 7), round_order(&f, 3, 7));
+    }
+
+    /// The round's task runs once per round, between two groups, at a
+    /// place that changes from round to round; the runs keep their order.
+    #[test]
+    fn the_task_runs_once_a_round_between_groups_at_a_moving_place() {
+        let f = families(&sweep());
+        let mut places = std::collections::HashSet::new();
+        for round in 0..20 {
+            let e = round_entries(&f, round, 7, true);
+            assert_eq!(e.iter().filter(|x| x.is_none()).count(), 1);
+            let at = e.iter().position(|x| x.is_none()).unwrap();
+            places.insert(at);
+            let runs: Vec<usize> = e.iter().flatten().copied().collect();
+            assert_eq!(runs, round_order(&f, round, 7), "round {round}");
+            // Never between a1, a2, a4 nor between b1 and b2.
+            let group = |i: usize| match i {
+                0..=2 => 0,
+                3 | 4 => 1,
+                _ => 2,
+            };
+            if at > 0 && at < e.len() - 1 {
+                assert_ne!(
+                    group(e[at - 1].unwrap()),
+                    group(e[at + 1].unwrap()),
+                    "round {round}: {e:?}"
+                );
+            }
+        }
+        assert!(places.len() > 2, "{places:?}");
     }
 }

@@ -41,6 +41,28 @@ pub struct RunOptions {
     /// The user's own records, indexed, and what they are (see
     /// `userdata::resolve`); None for generated data.
     pub input: Option<std::sync::Arc<super::userdata::UserData>>,
+    /// Work done once in every round, between two speedup groups
+    /// (`simulate --validate` calibrates there); rounds order only.
+    pub round_task: Option<RoundHook>,
+}
+
+/// Work a sweep does once in every round, on the machine as it is during
+/// that round's runs.
+pub trait RoundTask: Send {
+    /// Whether round `round`'s task is done already (a resumed sweep).
+    fn done(&self, round: usize) -> bool;
+    /// Does round `round`'s task.
+    fn run(&mut self, round: usize) -> Result<()>;
+}
+
+/// A shared [`RoundTask`], so the options stay cloneable.
+#[derive(Clone)]
+pub struct RoundHook(pub std::sync::Arc<parking_lot::Mutex<dyn RoundTask>>);
+
+impl std::fmt::Debug for RoundHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RoundHook")
+    }
 }
 
 /// What a sweep did.
@@ -81,6 +103,12 @@ pub fn run_scenario(s: &Scenario, opts: &RunOptions, progress: &dyn Progress) ->
         bench.read_only(u.clone());
     }
     let mut sink = |r: &RunRecord| journal.append(r);
+    if opts.round_task.is_some() && s.order != Order::Rounds {
+        bail!(
+            "'{}': a task in every round needs order = \"rounds\" (it is \"grouped\")",
+            s.name
+        );
+    }
     let mut sweep = Sweep {
         s,
         configs: &configs,
@@ -88,6 +116,7 @@ pub fn run_scenario(s: &Scenario, opts: &RunOptions, progress: &dyn Progress) ->
         ran: 0,
         progress,
         failing: Vec::new(),
+        task: opts.round_task.clone(),
     };
     let stop = sweep.drive(&mut bench, &mut sink);
     progress.finish();
@@ -235,6 +264,8 @@ struct Sweep<'a> {
     progress: &'a dyn Progress,
     /// The errors of the latest runs, while each failed with one.
     failing: Vec<String>,
+    /// Done once in every round.
+    task: Option<RoundHook>,
 }
 
 /// This many runs in a row failing with the same error stop the sweep: the
@@ -338,10 +369,12 @@ impl Sweep<'_> {
                     return Ok(Some(StopReason::TimeBudget));
                 }
             }
-            let todo: Vec<usize> = order::round_order(&families, round, s.shuffle_seed)
-                .into_iter()
-                .filter(|&i| !self.have(i, round))
-                .collect();
+            let task = self.task.as_ref().is_some_and(|t| !t.0.lock().done(round));
+            let todo: Vec<Option<usize>> =
+                order::round_entries(&families, round, s.shuffle_seed, task)
+                    .into_iter()
+                    .filter(|e| e.is_none_or(|i| !self.have(i, round)))
+                    .collect();
             if todo.is_empty() {
                 continue;
             }
@@ -353,7 +386,12 @@ impl Sweep<'_> {
             }
             self.progress.round(round, planned);
             let t0 = bench.elapsed_s();
-            for (k, &i) in todo.iter().enumerate() {
+            for (k, &entry) in todo.iter().enumerate() {
+                let Some(i) = entry else {
+                    let t = self.task.as_ref().expect("placed only when set");
+                    t.0.lock().run(round)?;
+                    continue;
+                };
                 if !self.one(bench, sink, i, round)? {
                     return Ok(Some(StopReason::Interrupted));
                 }
@@ -503,6 +541,7 @@ mod tests {
             ran: 0,
             progress: &Silent,
             failing: Vec::new(),
+            task: None,
         };
         let mut sink = |_: &RunRecord| Ok(());
         let stop = sweep.drive(bench, &mut sink).unwrap();
@@ -533,6 +572,64 @@ mod tests {
             let (stop, records) = drive_fake(&head, &configs, &mut bench);
             assert_eq!(stop, Some(why));
             assert_eq!(records.len(), 2 * crate::scenario::repeat::MIN_AUTO_ROUNDS);
+        }
+    }
+
+    /// Records the rounds it ran in; `done` holds the rounds it finds done.
+    struct Task {
+        ran: Vec<usize>,
+        done: Vec<usize>,
+    }
+
+    impl RoundTask for Task {
+        fn done(&self, round: usize) -> bool {
+            self.done.contains(&round) || self.ran.contains(&round)
+        }
+        fn run(&mut self, round: usize) -> Result<()> {
+            self.ran.push(round);
+            Ok(())
+        }
+    }
+
+    /// The round's task runs once in every round still to do, and not in
+    /// a round a resumed sweep finds done; every run is still made once.
+    #[test]
+    fn the_round_task_runs_once_in_every_round() {
+        let configs = vec![
+            spec("a1", 1, "a1"),
+            spec("a2", 2, "a1"),
+            spec("b1", 1, "b1"),
+        ];
+        let s = crate::scenario::parse(
+            "name = \"fake\"\nrepetitions = 4\n[data]\nrecords = [10]\n[sweep]\nworkers = [1]\n",
+            Path::new("fake.toml"),
+            &[],
+        )
+        .unwrap();
+        for done in [vec![], vec![1, 3]] {
+            let task = std::sync::Arc::new(parking_lot::Mutex::new(Task {
+                ran: vec![],
+                done: done.clone(),
+            }));
+            let mut bench = DriftingBench {
+                now: 0.0,
+                per_unit: f64::INFINITY,
+                truth: vec![("a1".into(), 1.0), ("a2".into(), 0.6), ("b1".into(), 2.0)],
+            };
+            let mut sweep = Sweep {
+                s: &s,
+                configs: &configs,
+                records: Vec::new(),
+                ran: 0,
+                progress: &Silent,
+                failing: Vec::new(),
+                task: Some(RoundHook(task.clone())),
+            };
+            let mut sink = |_: &RunRecord| Ok(());
+            assert_eq!(sweep.drive(&mut bench, &mut sink).unwrap(), None);
+            assert_eq!(sweep.records.len(), 12);
+            let want: Vec<usize> = (0..4).filter(|r| !done.contains(r)).collect();
+            assert_eq!(task.lock().ran, want);
         }
     }
 

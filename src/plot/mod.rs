@@ -380,8 +380,12 @@ mod tests {
             chart!("time-breakdown", super::phases::prepare(r));
             chart!("heatmap", super::heatmap::prepare(r));
             chart!("drift", super::drift::prepare(r));
-            let cmp = crate::analysis::compare::compare_reports(&r.summaries, &r.summaries, 8);
-            chart!("simcompare", super::simcompare::prepare(r, r, &cmp));
+            let errors = crate::analysis::sim_error::Errors {
+                source: crate::analysis::sim_error::CostSource::SameRound,
+                model: "a calibration in each of 8 rounds".into(),
+                cmp: crate::analysis::sim_error::compare_reports(r.sweep(), r.sweep(), 8),
+            };
+            chart!("simcompare", super::simcompare::prepare(r, r, &errors));
             check("timeline", text_problems(&timeline(4), size));
             check("compare", text_problems(&changes(r), size));
         }

@@ -6,7 +6,7 @@ use super::draw::{Line, LineChart, Pt};
 use super::panels::layout;
 use super::speedup::groups;
 use crate::analysis::ConfigSummary;
-use crate::analysis::compare::Comparison;
+use crate::analysis::sim_error::{ErrorSummary, Errors, Spread};
 use crate::report::Report;
 use crate::scenario::Facets;
 use crate::scenario::facets::Dim;
@@ -52,13 +52,21 @@ fn pair(
     })
 }
 
+/// "wall time, median 7% over 12 configurations, worst +15% (id)".
+fn spread(what: &str, s: &Spread) -> String {
+    format!(
+        "{what}: median {:.0}% over {} configurations, worst {:+.0}% ({})",
+        100.0 * s.median,
+        s.count,
+        100.0 * s.worst,
+        s.worst_id
+    )
+}
+
 /// The chart and its caption from a scenario `measured` and `simulated`,
-/// with the simulator's `errors`, or why it cannot be drawn.
-pub fn prepare(
-    measured: &Report,
-    simulated: &Report,
-    errors: &[Comparison],
-) -> Prepared<LineChart> {
+/// with the simulator's `errors` (of that simulation), or why it cannot be
+/// drawn.
+pub fn prepare(measured: &Report, simulated: &Report, errors: &Errors) -> Prepared<LineChart> {
     let groups = groups(measured);
     let firsts: Vec<Facets> = groups.iter().map(|(_, v)| v[0].facets).collect();
     let layout = layout(&firsts, Dim::Workers);
@@ -71,18 +79,19 @@ pub fn prepare(
         })
         .flatten()
         .collect();
-    if lines.is_empty() || errors.is_empty() {
+    let Some(summary) = ErrorSummary::of(&errors.cmp).filter(|_| !lines.is_empty()) else {
         return Err("no configuration was both measured and simulated".into());
+    };
+    let mut caption = format!(
+        "Simulated with {}. Error of the simulation against the measured runs, {}",
+        errors.model,
+        spread("median wall time", &summary.wall)
+    );
+    if let Some(s) = &summary.speedup {
+        caption += &format!("; {}", spread("speedup", s));
     }
-    let (median_error, worst) =
-        crate::report::sim_errors::error_summary(errors).expect("non-empty");
-    let caption = format!(
-        "Median absolute error of the simulated median wall time: {:.0}% over {} configurations; the worst is {:+.0}% ({}).",
-        100.0 * median_error,
-        errors.len(),
-        100.0 * worst.error,
-        worst.config_id
-    ) + &layout.note;
+    caption += ".";
+    caption += &layout.note;
     Ok((
         LineChart {
             title: format!("Simulated vs measured speedup ({})", measured.scenario.name),
@@ -101,30 +110,45 @@ pub fn prepare(
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::compare::compare_reports;
+    use crate::analysis::sim_error::{CostSource, Errors, compare_reports};
+
+    /// Configuration `k` of `r` (its summary and its runs) `f` times as
+    /// slow, its speedup scaled to match.
+    fn slow(r: &mut crate::report::Report, k: usize, f: f64) {
+        let c = &mut r.summaries[k];
+        if let Some(w) = c.wall_s.as_mut() {
+            w.median *= f;
+        }
+        c.speedup = c.speedup.map(|x| x / f);
+        for run in r.runs.iter_mut().filter(|x| x.config_id == c.id) {
+            if let Some(res) = run.result.as_mut() {
+                res.wall_s *= f;
+            }
+        }
+    }
 
     /// The simulated report: every configuration `k` of the measured one
-    /// `1 + 0.04·k` times as slow, its speedup scaled to match.
+    /// `1 + 0.04·k` times as slow.
     fn simulated(m: &crate::report::Report) -> crate::report::Report {
         let mut s = m.clone();
-        for (k, c) in s.summaries.iter_mut().enumerate() {
-            let f = 1.0 + 0.04 * k as f64;
-            if let Some(w) = c.wall_s.as_mut() {
-                w.median *= f;
-            }
-            c.speedup = c.speedup.map(|x| x / f);
+        for k in 0..s.summaries.len() {
+            slow(&mut s, k, 1.0 + 0.04 * k as f64);
         }
         s
     }
 
-    #[test]
-    fn the_caption_is_the_error_table_and_the_dashed_lines_the_simulation() {
-        let m = super::super::testdata::report();
-        let s = simulated(&m);
-        let errors = compare_reports(&m.summaries, &s.summaries, 8);
-        let (chart, caption) = super::prepare(&m, &s, &errors).unwrap();
-        // The numbers, computed here from the table the caption rests on.
-        let mut abs: Vec<f64> = errors.iter().map(|e| e.error.abs()).collect();
+    fn errors(m: &crate::report::Report, s: &crate::report::Report) -> Errors {
+        Errors {
+            source: CostSource::SameRound,
+            model: "a calibration in each round".into(),
+            cmp: compare_reports(m.sweep(), s.sweep(), 8),
+        }
+    }
+
+    /// Median of magnitudes and the signed worst, computed here from the
+    /// table the caption rests on.
+    fn median_worst(v: &[(String, f64)]) -> (f64, f64, String) {
+        let mut abs: Vec<f64> = v.iter().map(|e| e.1.abs()).collect();
         abs.sort_by(f64::total_cmp);
         let n = abs.len();
         let median = if n % 2 == 1 {
@@ -132,17 +156,45 @@ mod tests {
         } else {
             (abs[n / 2 - 1] + abs[n / 2]) / 2.0
         };
-        let worst = errors
+        let w = v
             .iter()
-            .max_by(|a, b| a.error.abs().total_cmp(&b.error.abs()))
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
             .unwrap();
-        let want = format!(
-            "{:.0}% over {n} configurations; the worst is {:+.0}% ({})",
-            100.0 * median,
-            100.0 * worst.error,
-            worst.config_id
-        );
-        assert!(caption.contains(&want), "{caption}\nwant: {want}");
+        (median, w.1, w.0.clone())
+    }
+
+    #[test]
+    fn the_caption_is_the_error_table_and_the_dashed_lines_the_simulation() {
+        let m = super::super::testdata::report();
+        let s = simulated(&m);
+        let e = errors(&m, &s);
+        let (chart, caption) = super::prepare(&m, &s, &e).unwrap();
+        let wall: Vec<(String, f64)> = e
+            .cmp
+            .iter()
+            .map(|c| (c.config_id.clone(), c.error))
+            .collect();
+        // Each run 1 + 0.04·k times as long: the paired error is exactly that.
+        for (k, c) in e.cmp.iter().enumerate() {
+            assert!((c.error - 0.04 * k as f64).abs() < 1e-9, "{c:?}");
+        }
+        let speed: Vec<(String, f64)> = e
+            .cmp
+            .iter()
+            .filter_map(|c| Some((c.config_id.clone(), c.speedup_error()?)))
+            .collect();
+        assert!(!speed.is_empty());
+        for (what, v) in [("median wall time", wall), ("speedup", speed)] {
+            let (med, worst, id) = median_worst(&v);
+            let want = format!(
+                "{what}: median {:.0}% over {} configurations, worst {:+.0}% ({id})",
+                100.0 * med,
+                v.len(),
+                100.0 * worst
+            );
+            assert!(caption.contains(&want), "{caption}\nwant: {want}");
+        }
+        assert!(caption.starts_with("Simulated with a calibration in each round."));
         // Every dashed point is a simulated speedup of that configuration.
         for l in chart.lines.iter().filter(|l| l.dashed) {
             for p in l.points.iter().skip(1) {
@@ -157,9 +209,8 @@ mod tests {
         // Other errors, another caption.
         let mut s2 = s.clone();
         let last = s2.summaries.len() - 1;
-        s2.summaries[last].wall_s.as_mut().unwrap().median *= 3.0;
-        let errors2 = compare_reports(&m.summaries, &s2.summaries, 8);
-        let (_, caption2) = super::prepare(&m, &s2, &errors2).unwrap();
+        slow(&mut s2, last, 3.0);
+        let (_, caption2) = super::prepare(&m, &s2, &errors(&m, &s2)).unwrap();
         assert_ne!(caption, caption2);
         assert!(caption2.contains(&m.summaries[last].id), "{caption2}");
     }

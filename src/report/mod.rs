@@ -75,6 +75,16 @@ pub struct Report {
     pub input: Option<InputInfo>,
 }
 
+impl Report {
+    /// Its summaries with the runs behind them, for comparing two sweeps.
+    pub fn sweep(&self) -> crate::analysis::sim_error::Runs<'_> {
+        crate::analysis::sim_error::Runs {
+            summaries: &self.summaries,
+            runs: &self.runs,
+        }
+    }
+}
+
 /// What the user's data was, recorded with the results.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputInfo {

@@ -2,101 +2,139 @@
 //! (`sim-errors.csv`) and a section appended to the simulated report.md,
 //! so the simulated figures never travel without how far off they were.
 
-use crate::analysis::compare::Comparison;
-use crate::analysis::stats::median;
+use crate::analysis::sim_error::{Comparison, Errors};
 use crate::store;
 use anyhow::Result;
 use std::path::Path;
 
-/// Median and worst (largest absolute) relative error of the medians.
-pub fn error_summary(cmp: &[Comparison]) -> Option<(f64, &Comparison)> {
-    let abs: Vec<f64> = cmp.iter().map(|c| c.error.abs()).collect();
-    let worst = cmp
-        .iter()
-        .max_by(|a, b| a.error.abs().total_cmp(&b.error.abs()))?;
-    Some((median(&abs), worst))
+fn opt(x: Option<f64>) -> String {
+    x.map_or(String::new(), |v| v.to_string())
 }
 
-fn csv(cmp: &[Comparison]) -> Result<Vec<u8>> {
+fn csv(all: &[Errors]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
+        "costs",
         "config_id",
         "workers",
         "measured_median_wall_s",
         "simulated_median_wall_s",
-        "error",
+        "wall_error",
+        "measured_speedup",
+        "simulated_speedup",
+        "speedup_error",
     ])?;
-    for c in cmp {
-        w.write_record([
-            c.config_id.clone(),
-            c.workers.to_string(),
-            c.measured_wall_s.to_string(),
-            c.simulated_wall_s.to_string(),
-            c.error.to_string(),
-        ])?;
+    for e in all {
+        for c in &e.cmp {
+            w.write_record([
+                e.source.key().to_string(),
+                c.config_id.clone(),
+                c.workers.to_string(),
+                c.measured_wall_s.to_string(),
+                c.simulated_wall_s.to_string(),
+                c.error.to_string(),
+                opt(c.measured_speedup),
+                opt(c.simulated_speedup),
+                opt(c.speedup_error()),
+            ])?;
+        }
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-fn markdown(cmp: &[Comparison]) -> String {
-    let mut md = String::from("\n## Simulated vs measured\n\n");
-    if let Some((med, worst)) = error_summary(cmp) {
-        md += &format!(
-            "Against the measured runs of this scenario on this machine: median absolute error {:.0}% over {} configurations, worst {:+.0}% ({}). Error = (simulated − measured) / measured median wall time.\n\n",
-            100.0 * med,
-            cmp.len(),
-            100.0 * worst.error,
-            worst.config_id
-        );
-    }
-    md += "| configuration | measured (s) | simulated (s) | error |\n|---|---:|---:|---:|\n";
+fn pct(x: Option<f64>) -> String {
+    x.map_or("–".into(), |v| format!("{:+.0}%", 100.0 * v))
+}
+
+fn speed(x: Option<f64>) -> String {
+    x.map_or("–".into(), |v| format!("{v:.2}×"))
+}
+
+fn table(cmp: &[Comparison]) -> String {
+    let mut md = "| configuration | measured (s) | simulated (s) | error | measured speedup | simulated speedup | error |\n|---|---:|---:|---:|---:|---:|---:|\n".to_string();
     for c in cmp {
         md += &format!(
-            "| {} | {:.4} | {:.4} | {:+.0}% |\n",
+            "| {} | {:.4} | {:.4} | {} | {} | {} | {} |\n",
             c.config_id,
             c.measured_wall_s,
             c.simulated_wall_s,
-            100.0 * c.error
+            pct(Some(c.error)),
+            speed(c.measured_speedup),
+            speed(c.simulated_speedup),
+            pct(c.speedup_error())
         );
+    }
+    md
+}
+
+fn markdown(all: &[Errors]) -> String {
+    let mut md = String::from("\n## Simulated vs measured\n\n");
+    md += "Error = (simulated − measured) / measured, of each configuration's median wall time and of its speedup over its 1-worker baseline (both paired within rounds); median of the magnitudes, worst with its sign.\n\n";
+    for e in all {
+        if let Some(line) = e.line() {
+            md += &format!("- {line}\n");
+        }
+    }
+    for e in all {
+        md += &format!("\n### {} costs: {}\n\n", e.source.key(), e.model);
+        md += &table(&e.cmp);
     }
     md
 }
 
 /// Writes `sim-errors.csv` into `dir` and appends the section to its
 /// report.md (written just before by the simulation).
-pub fn write_sim_errors(cmp: &[Comparison], dir: &Path) -> Result<()> {
-    store::write_atomic(&dir.join("sim-errors.csv"), &csv(cmp)?)?;
+pub fn write_sim_errors(all: &[Errors], dir: &Path) -> Result<()> {
+    store::write_atomic(&dir.join("sim-errors.csv"), &csv(all)?)?;
     let report = dir.join("report.md");
     let mut md = std::fs::read_to_string(&report).unwrap_or_default();
-    md += &markdown(cmp);
+    md += &markdown(all);
     store::write_atomic(&report, md.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn c(id: &str, m: f64, s: f64) -> Comparison {
-        Comparison {
-            config_id: id.into(),
-            workers: 1,
-            measured_wall_s: m,
-            simulated_wall_s: s,
-            error: (s - m) / m,
-        }
-    }
+    use crate::analysis::sim_error::CostSource;
+    use crate::analysis::sim_error::tests::c;
 
     #[test]
-    fn median_and_worst_error_are_by_absolute_value() {
-        let cmp = [c("a", 1.0, 1.1), c("b", 2.0, 1.0), c("c", 1.0, 0.95)];
-        let (med, worst) = error_summary(&cmp).unwrap();
-        assert!((med - 0.1).abs() < 1e-12, "{med}");
-        assert_eq!(worst.config_id, "b");
-        let md = markdown(&cmp);
+    fn both_errors_are_written_on_wall_time_and_speedup() {
+        let same = Errors {
+            source: CostSource::SameRound,
+            model: "a calibration in each of 2 rounds".into(),
+            cmp: vec![
+                c("a1", 1, 1.0, 1.1, None),
+                c("a2", 2, 2.0, 1.0, Some((2.0, 1.5))),
+            ],
+        };
+        let other = Errors {
+            source: CostSource::OtherTime,
+            model: "m.json".into(),
+            cmp: vec![c("a1", 1, 1.0, 1.5, None)],
+        };
+        let md = markdown(&[same.clone(), other.clone()]);
         assert!(
-            md.contains("median absolute error 10% over 3 configurations, worst -50% (b)"),
+            md.contains(
+                "- model error (same-round costs): wall median 30%, worst -50%; speedup median 25%, worst -25%"
+            ),
             "{md}"
         );
-        assert!(md.contains("| b | 2.0000 | 1.0000 | -50% |"));
+        assert!(
+            md.contains("- other-time error (m.json): wall median 50%, worst +50%; no speedup")
+        );
+        assert!(
+            md.contains("| a2 | 2.0000 | 1.0000 | -50% | 2.00× | 1.50× | -25% |"),
+            "{md}"
+        );
+        let text = String::from_utf8(csv(&[same, other]).unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[2], "same-round,a2,2,2,1,-0.5,2,1.5,-0.25");
+        assert!(
+            lines[3].starts_with("other-time,a1,1,1,1.5,0.5,,,"),
+            "{}",
+            lines[3]
+        );
     }
 }

@@ -151,6 +151,7 @@ fn write_cost(
         connect_s,
         per_record_s: 0.0,
         per_connection_s: 0.0,
+        final_per_row_s: 0.0,
     })
 }
 
@@ -158,11 +159,64 @@ fn write_cost(
 /// the model they are then compared with.
 const RUN_SEED: u64 = 0x00ca_11b8;
 
+/// What a real sequential ingest pays beyond parsing and writing batches.
+struct RunCosts {
+    per_connection_s: f64,
+    per_record_s: f64,
+    final_per_row_s: f64,
+}
+
+/// Three real sequential runs of `records` generated records (bulk method,
+/// batches of 250): their median wall time and overhead (connecting,
+/// the schema, the final commit and the close), and the records' sizes.
+fn real_runs(
+    dir: &Path,
+    engine: Engine,
+    cfg: &RunConfig,
+    records: u64,
+) -> Result<(f64, f64, Vec<f64>)> {
+    let opts = GenOptions {
+        records,
+        seed: RUN_SEED,
+        ..Default::default()
+    };
+    let file = dir.join(format!("run-{records}.xml"));
+    if !file.exists() {
+        write_file(&opts, &file)?;
+    }
+    let input = Input::open(&file)?;
+    let (mut walls, mut overheads) = (Vec::new(), Vec::new());
+    for i in 0..3 {
+        let db = dir.join(format!("run-{engine}-{records}-{i}"));
+        let ctx = Ctx {
+            cancel: Cancel::never(),
+            fault: None,
+        };
+        let out = crate::run::run(&input, &db, cfg, &ctx)?;
+        anyhow::ensure!(
+            out.result.verification.passed,
+            "calibration run on {engine} failed verification"
+        );
+        walls.push(out.result.wall_s);
+        overheads.push(out.result.phases.overhead_s);
+        backend::remove_db_files(&db)?;
+    }
+    // The sizes the simulator draws from: the very records just run.
+    let sizes = input
+        .index
+        .spans
+        .iter()
+        .map(|s| s.len as f64 / 1024.0)
+        .collect();
+    Ok((median(&walls), median(&overheads), sizes))
+}
+
 /// What a real sequential ingest on `engine` costs beyond the parse and
-/// write costs of `partial`: real runs (bulk method, batches of 250) on
-/// 1,000 and 4,000 records, minus their simulation, fitted as per
-/// connection + per record. The medians of three runs per size.
-fn run_costs(dir: &Path, engine: Engine, partial: &CostModel) -> Result<(f64, f64)> {
+/// write costs of `partial`, from real runs on 1,000 and 4,000 records:
+/// the overhead's growth with the rows is the close's cost per row (paid
+/// once, at the end, whatever the workers); what the wall time still has
+/// beyond the simulation is fitted as per connection + per record.
+fn run_costs(dir: &Path, engine: Engine, partial: &CostModel) -> Result<RunCosts> {
     let cfg = RunConfig {
         backend: BackendOptions {
             engine,
@@ -171,60 +225,43 @@ fn run_costs(dir: &Path, engine: Engine, partial: &CostModel) -> Result<(f64, f6
         batch_size: 250,
         ..Default::default()
     };
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
-    for records in [1000u64, 4000] {
-        let opts = GenOptions {
-            records,
-            seed: RUN_SEED,
-            ..Default::default()
-        };
-        let file = dir.join(format!("run-{records}.xml"));
-        if !file.exists() {
-            write_file(&opts, &file)?;
-        }
-        let input = Input::open(&file)?;
-        let mut walls = Vec::new();
-        for i in 0..3 {
-            let db = dir.join(format!("run-{engine}-{records}-{i}"));
-            let ctx = Ctx {
-                cancel: Cancel::never(),
-                fault: None,
-            };
-            let out = crate::run::run(&input, &db, &cfg, &ctx)?;
-            anyhow::ensure!(
-                out.result.verification.passed,
-                "calibration run on {engine} failed verification"
-            );
-            walls.push(out.result.wall_s);
-            backend::remove_db_files(&db)?;
-        }
-        // The sizes the simulator draws from: the very records just run.
-        let sizes: Vec<f64> = input
-            .index
-            .spans
-            .iter()
-            .map(|s| s.len as f64 / 1024.0)
-            .collect();
+    let sizes = [1000u64, 4000];
+    let runs = sizes
+        .iter()
+        .map(|&n| real_runs(dir, engine, &cfg, n))
+        .collect::<Result<Vec<_>>>()?;
+    let xs: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
+    let overheads: Vec<f64> = runs.iter().map(|r| r.1).collect();
+    let final_per_row_s = linear_fit(&xs, &overheads).1.max(0.0);
+    let mut model = partial.clone();
+    for w in model.writes.iter_mut().filter(|w| w.engine == engine) {
+        w.final_per_row_s = final_per_row_s;
+    }
+    let mut ys = Vec::new();
+    for (&records, (wall, _, sizes)) in sizes.iter().zip(&runs) {
         let data = SimData {
             records,
-            sizes_kb: &sizes,
+            sizes_kb: sizes,
             bad_fraction: 0.0,
         };
-        let (sim, _) = simulate(&cfg, &data, partial, partial.cores, RUN_SEED)?;
-        xs.push(records as f64);
-        ys.push(median(&walls) - sim.result.wall_s);
+        let (sim, _) = simulate(&cfg, &data, &model, model.cores, RUN_SEED)?;
+        ys.push(wall - sim.result.wall_s);
     }
     let (fixed, per_record) = linear_fit(&xs, &ys);
-    Ok((fixed.max(0.0), per_record.max(0.0)))
+    Ok(RunCosts {
+        per_connection_s: fixed.max(0.0),
+        per_record_s: per_record.max(0.0),
+        final_per_row_s,
+    })
 }
 
 /// Records `calibrate` measures on unless told otherwise.
 pub const DEFAULT_RECORDS: u64 = 4000;
 
-/// Measures the cost model of `engines` on `records` generated records.
-/// PostgreSQL is measured on ingestlab's own server with default settings
-/// (started for the calibration, stopped with the command).
-pub fn calibrate(records: u64, engines: &[Engine]) -> Result<CostModel> {
+/// Measures the cost model of `engines` and `methods` on `records`
+/// generated records. PostgreSQL is measured on ingestlab's own server with
+/// default settings (started for the calibration, stopped with the command).
+pub fn calibrate(records: u64, engines: &[Engine], methods: &[InsertMethod]) -> Result<CostModel> {
     let dir = crate::store::work_dir()?;
     let mut g = Generator::new(GenOptions {
         records: records.max(2000),
@@ -240,7 +277,7 @@ pub fn calibrate(records: u64, engines: &[Engine]) -> Result<CostModel> {
         .collect();
     let mut writes = Vec::new();
     for &engine in engines {
-        for method in InsertMethod::ALL {
+        for &method in methods {
             writes.push(write_cost(dir.path(), engine, method, &rows)?);
         }
     }
@@ -256,10 +293,11 @@ pub fn calibrate(records: u64, engines: &[Engine]) -> Result<CostModel> {
     // Both methods of an engine share the read and connection terms (they
     // differ in how rows are written, which the write costs already hold).
     for &engine in engines {
-        let (per_connection, per_record) = run_costs(dir.path(), engine, &model)?;
+        let c = run_costs(dir.path(), engine, &model)?;
         for w in model.writes.iter_mut().filter(|w| w.engine == engine) {
-            w.per_connection_s = per_connection;
-            w.per_record_s = per_record;
+            w.per_connection_s = c.per_connection_s;
+            w.per_record_s = c.per_record_s;
+            w.final_per_row_s = c.final_per_row_s;
         }
     }
     Ok(model)

@@ -465,8 +465,9 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Books every worker idle until the last is done and the shutdown as
-    /// overhead; returns the workers, the writer and the timeline.
+    /// Books every worker idle until the last is done, and the close and
+    /// the shutdown as overhead; returns the workers, the writer and the
+    /// timeline.
     fn close_out(
         self,
         t_last: f64,
@@ -480,14 +481,18 @@ impl<'a> Sim<'a> {
         let (n, pooled, timeline_on) = (self.cfg.workers, self.pooled(), self.cfg.timeline);
         let (mut workers, mut timeline, mut writer) = (Vec::new(), Vec::new(), None);
         for (i, mut ent) in self.ents.into_iter().enumerate() {
-            if i < n && pooled {
-                ent.stats.phases.add(Phase::Idle, t_last - ent.done_at);
+            if i < n {
+                let idle = if pooled { t_last - ent.done_at } else { 0.0 };
+                ent.stats.phases.add(Phase::Idle, idle);
                 ent.stats.phases.add(Phase::Overhead, t_end - t_last);
                 if timeline_on {
                     for (phase, a, b) in [
-                        (Phase::Idle, ent.done_at, t_last),
+                        (Phase::Idle, t_last - idle, t_last),
                         (Phase::Overhead, t_last, t_end),
                     ] {
+                        if b <= a {
+                            continue;
+                        }
                         ent.events.push(TimelineEvent {
                             worker: i as u32,
                             batch: None,
@@ -529,10 +534,14 @@ pub fn simulate(
         sim.step(t, e);
     }
     let t_last = sim.ents.iter().map(|e| e.done_at).fold(0.0, f64::max);
+    // The database's close (SQLite's WAL checkpoint) once every worker is
+    // done, then the pool's shutdown.
+    let rows = data.records - (data.records as f64 * data.bad_fraction).round() as u64;
+    let close = sim.write.final_per_row_s * rows as f64;
     let t_end = if cfg.workers > 1 {
-        t_last + cfg.overhead.shutdown_s
+        t_last + close + cfg.overhead.shutdown_s
     } else {
-        t_last
+        t_last + close
     };
     let (workers, writer, timeline, events) = sim.close_out(t_last, t_end);
     let result = simulated_result(cfg, data, workers, writer, t_end);
@@ -642,6 +651,41 @@ mod tests {
         // on the critical path, and the reads split between the workers.
         let two = wall(cfg(2, LockModel::Native, Engine::Duckdb), 2);
         assert!(two > 2e-3 + 500.0 * 25e-6 && two < one, "{two}");
+    }
+
+    /// Closing the database costs the same time at the end whatever the
+    /// workers (it is paid once, after the last is done), per row written:
+    /// quarantined records are not.
+    #[test]
+    fn the_close_is_paid_once_at_the_end_per_row_written() {
+        let mut closing = test_model();
+        for w in &mut closing.writes {
+            w.final_per_row_s = 10e-6;
+        }
+        let sizes = [2.0];
+        for bad in [0.0, 0.2] {
+            let data = SimData {
+                records: 1000,
+                sizes_kb: &sizes,
+                bad_fraction: bad,
+            };
+            for workers in [1, 2, 4] {
+                let c = cfg(workers, LockModel::Native, Engine::Sqlite);
+                let with = simulate(&c, &data, &closing, 2, 1).unwrap().0.result;
+                let without = simulate(&c, &data, &test_model(), 2, 1).unwrap().0.result;
+                let close = 10e-6 * 1000.0 * (1.0 - bad);
+                assert!(
+                    (with.wall_s - without.wall_s - close).abs() < 1e-9,
+                    "{workers} workers: {} vs {}",
+                    with.wall_s,
+                    without.wall_s
+                );
+                // Every worker books it as overhead (one waits for the
+                // close of the database, the other closes it).
+                let grown = with.phases.overhead_s - without.phases.overhead_s;
+                assert!((grown - workers as f64 * close).abs() < 1e-9, "{grown}");
+            }
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use anyhow::{Context, Result};
 use model::CostModel;
 use std::path::{Path, PathBuf};
 
-pub use crate::analysis::compare::{Comparison, compare_reports as compare};
+pub use crate::analysis::sim_error::{Comparison, compare_reports as compare};
 
 /// Record sizes in KB to draw from when simulating data `d`: the first
 /// (at most) 2,000 records the generator makes for it.
@@ -59,13 +59,25 @@ pub struct UserSample {
     pub bad_fraction: f64,
 }
 
-/// Simulates every configuration of `s` on `cores` cores with `model`,
-/// as many times as the scenario repeats, into a report marked simulated.
-/// `user` describes the user's own records when the scenario runs on them
-/// (else the generator's sizes are sampled and its rates used).
+/// Each repetition a simulation makes, with the costs it runs on.
+pub type Repetitions<'a> = Vec<(usize, &'a CostModel)>;
+
+/// As many repetitions as `s` makes (its minimum for "auto"), all on
+/// `model`.
+pub fn every_repetition<'a>(s: &Scenario, model: &'a CostModel) -> Repetitions<'a> {
+    (0..s.repetitions.fixed_or_min())
+        .map(|rep| (rep, model))
+        .collect()
+}
+
+/// Simulates every configuration of `s` on `cores` cores, once per entry
+/// of `reps` (repetition `rep` on its own costs and seed), into a report
+/// marked simulated. `user` describes the user's own records when the
+/// scenario runs on them (else the generator's sizes are sampled and its
+/// rates used).
 pub fn simulate_scenario(
     s: &Scenario,
-    model: &CostModel,
+    reps: &[(usize, &CostModel)],
     cores: usize,
     user: Option<&UserSample>,
 ) -> Result<(Report, SimStats)> {
@@ -104,7 +116,7 @@ pub fn simulate_scenario(
             sizes_kb: sizes,
             bad_fraction: bad,
         };
-        for rep in 0..s.repetitions.fixed_or_min() {
+        for &(rep, model) in reps {
             let mut cfg = c.run.clone();
             cfg.timeline = false;
             let (out, events) = engine::simulate(
@@ -163,4 +175,73 @@ pub fn write_timelines(report: &Report, model: &CostModel, cores: usize, dir: &P
         store::write_atomic(&path, &serde_json::to_vec(&out.timeline)?)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model::{CostModel, slowed, test_model};
+    use crate::analysis::sim_error::{ErrorSummary, compare_reports};
+
+    /// The errors of simulating, round by round, a "measured" sweep made on
+    /// a machine with the true costs `truth`, slowed in round r by
+    /// `slowness[r]`: with each round's own calibration (the model's costs
+    /// slowed alike) and with one model measured at another time.
+    fn errors(slowness: &[f64]) -> (ErrorSummary, ErrorSummary) {
+        let s = crate::scenario::parse(
+            "name = \"drift\"\nrepetitions = 4\n[data]\nrecords = [600]\n[sweep]\nengines = [\"sqlite\", \"duckdb\"]\nworkers = [1, 2, 4]\nbatch_sizes = [50]\n",
+            std::path::Path::new("drift.toml"),
+            &[],
+        )
+        .unwrap();
+        let model = test_model();
+        // The machine's true costs, which the model gets partly wrong.
+        let mut truth = model.clone();
+        truth.parse.per_kb_s *= 1.4;
+        for w in &mut truth.writes {
+            w.per_row_s *= 0.7;
+            w.second_writer_factor = (w.second_writer_factor * 0.8).max(1.0);
+        }
+        let per_round =
+            |m: &CostModel| -> Vec<CostModel> { slowness.iter().map(|&k| slowed(m, k)).collect() };
+        let run = |models: &[CostModel]| {
+            let reps: Vec<(usize, &CostModel)> = models.iter().enumerate().collect();
+            super::simulate_scenario(&s, &reps, 2, None).unwrap().0
+        };
+        let measured = run(&per_round(&truth));
+        let same = run(&per_round(&model));
+        let other = run(&vec![model.clone(); slowness.len()]);
+        let e = |sim: &crate::report::Report| {
+            ErrorSummary::of(&compare_reports(measured.sweep(), sim.sweep(), 8)).unwrap()
+        };
+        (e(&same), e(&other))
+    }
+
+    /// A machine that slows by up to 2× between rounds leaves the model's
+    /// error (same-round costs) exactly as on a steady machine, on wall
+    /// time and on speedup; the error with costs measured at another time
+    /// takes the drift for the model's.
+    #[test]
+    fn same_round_calibration_keeps_the_drift_out_of_the_models_error() {
+        let (steady_same, steady_other) = errors(&[1.0; 4]);
+        let (drift_same, drift_other) = errors(&[1.0, 1.7, 2.0, 1.3]);
+        assert_eq!(steady_same, steady_other);
+        // Not vacuous: the model is off, on wall time and on speedup.
+        let sp = steady_same.speedup.clone().unwrap();
+        assert!(
+            steady_same.wall.median > 0.05 && sp.median > 0.02,
+            "{steady_same:?}"
+        );
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        assert!(
+            close(drift_same.wall.median, steady_same.wall.median),
+            "{drift_same:?}"
+        );
+        assert!(close(drift_same.wall.worst, steady_same.wall.worst));
+        let dsp = drift_same.speedup.clone().unwrap();
+        assert!(close(dsp.median, sp.median) && close(dsp.worst, sp.worst));
+        assert!(
+            (drift_other.wall.median - steady_other.wall.median).abs() > 0.05,
+            "{drift_other:?}"
+        );
+    }
 }
