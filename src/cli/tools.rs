@@ -240,10 +240,14 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
     for &engine in &a.engines {
         if let Some(w) = m.writes.iter().find(|w| w.engine == engine) {
             println!(
-                "{engine} real ingest adds {:.2} µs per record (reading, the duplicate rule), {:.2} ms per connection (schema, final commit) and, once every worker is done, {:.2} µs per row written (closing the database: SQLite's WAL checkpoint)",
+                "{engine} real ingest adds {:.2} µs per record (reading, the duplicate rule), {:.2} ms per connection (schema, final commit) and, once every worker is done, {} to close the database (for SQLite, its WAL checkpoint)",
                 w.per_record_s * 1e6,
                 w.per_connection_s * 1e3,
-                w.final_per_row_s * 1e6
+                w.close_points
+                    .iter()
+                    .map(|(rows, s)| format!("{:.1} ms after {rows} rows", s * 1e3))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }
@@ -427,7 +431,7 @@ pub(super) fn report_errors(
     };
     crate::report::write_sim_errors(all, dir)?;
     println!(
-        "simulated vs measured, median wall time and speedup ({} costs):",
+        "simulated vs measured, median wall time and speedup ({} costs; the wall error is the typical ratio of the two in one round, which the medians' ratio need not equal):",
         first.source.key()
     );
     println!(

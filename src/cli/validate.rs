@@ -147,7 +147,7 @@ pub fn validate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     let user = crate::experiment::userdata::resolve(&mut scenario)?.map(std::sync::Arc::new);
     let measured = measure(&scenario, user.clone(), a, ctx)?;
     let mdir = store::output_dir(&scenario.name, scenario.output.as_deref());
-    let models = round_models(&measured, &mdir.join(CALIBRATIONS))?;
+    let models = crate::sim::rounds::per_round(&round_models(&measured, &mdir.join(CALIBRATIONS))?);
     let Some((_, last)) = models.last() else {
         bail!(
             "'{}' holds no measured run to validate against",
@@ -169,7 +169,7 @@ pub fn validate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     let mut all = vec![Errors {
         source: CostSource::SameRound,
         model: format!(
-            "a calibration measured in each of its {} round(s), kept in '{}'",
+            "a calibration measured in each of its {} round(s) (kept in '{}'): the rounds' median costs, scaled by each round's measured speed",
             models.len(),
             mdir.join(CALIBRATIONS).display()
         ),

@@ -51,7 +51,7 @@ fn speed(x: Option<f64>) -> String {
 }
 
 fn table(cmp: &[Comparison]) -> String {
-    let mut md = "| configuration | measured (s) | simulated (s) | error | measured speedup | simulated speedup | error |\n|---|---:|---:|---:|---:|---:|---:|\n".to_string();
+    let mut md = "| configuration | measured median (s) | simulated median (s) | wall error (paired) | measured speedup | simulated speedup | speedup error |\n|---|---:|---:|---:|---:|---:|---:|\n".to_string();
     for c in cmp {
         md += &format!(
             "| {} | {:.4} | {:.4} | {} | {} | {} | {} |\n",
@@ -69,7 +69,7 @@ fn table(cmp: &[Comparison]) -> String {
 
 fn markdown(all: &[Errors]) -> String {
     let mut md = String::from("\n## Simulated vs measured\n\n");
-    md += "Error = (simulated − measured) / measured, of each configuration's median wall time and of its speedup over its 1-worker baseline (both paired within rounds); median of the magnitudes, worst with its sign.\n\n";
+    md += "Error = (simulated − measured) / measured: of the wall time, the typical ratio of the simulated to the measured run of one round (Hodges–Lehmann over the rounds; the medians' ratio need not equal it); of the speedup over the 1-worker baseline, both speedups paired within rounds. Over the sweep: the median of the magnitudes, and the worst with its sign.\n\n";
     for e in all {
         if let Some(line) = e.line() {
             md += &format!("- {line}\n");

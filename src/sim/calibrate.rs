@@ -61,11 +61,21 @@ fn parse_cost(raw: &[String]) -> ParseCost {
     }
 }
 
-/// Median write time of batches of 10, 100 and 1,000 rows on one
-/// connection, fitted as per batch + per row; and the connection cost.
-fn batch_costs(dir: &Path, opts: &BackendOptions, rows: &[AppRecord]) -> Result<(f64, f64, f64)> {
-    let (mut xs, mut ys, mut connect) = (Vec::new(), Vec::new(), Vec::new());
-    for batch in [10usize, 100, 1000] {
+/// The batch sizes whose write time is measured (a scenario's batch is
+/// charged along the line between the two nearest).
+/// Larger batches than 1,000 would be measured on two or three batches of
+/// the calibration's 4,000 records: too few for a median.
+const BATCH_SIZES: [usize; 4] = [10, 100, 250, 1000];
+
+/// Median write time of batches of [`BATCH_SIZES`] rows on one
+/// connection (as many of each as `rows` holds), and the connection cost.
+fn batch_costs(
+    dir: &Path,
+    opts: &BackendOptions,
+    rows: &[AppRecord],
+) -> Result<(Vec<(f64, f64)>, f64)> {
+    let (mut points, mut connect) = (Vec::new(), Vec::new());
+    for batch in BATCH_SIZES.into_iter().filter(|b| *b <= rows.len()) {
         let path = dir.join(format!("cal-{}-{}-{batch}", opts.engine, opts.method));
         let db = backend::create(&path, opts)?;
         let t = Instant::now();
@@ -79,14 +89,12 @@ fn batch_costs(dir: &Path, opts: &BackendOptions, rows: &[AppRecord]) -> Result<
             c.commit()?;
             times.push(t.elapsed().as_secs_f64());
         }
-        xs.push(batch as f64);
-        ys.push(median(&times));
+        points.push((batch as f64, median(&times)));
         drop(c);
         drop(db);
         backend::remove_db_files(&path)?;
     }
-    let (per_batch, per_row) = linear_fit(&xs, &ys);
-    Ok((per_batch, per_row, median(&connect)))
+    Ok((points, median(&connect)))
 }
 
 /// Seconds for one writer per set, all at once, each on its own
@@ -137,7 +145,9 @@ fn write_cost(
         method,
         ..Default::default()
     };
-    let (per_batch, per_row, connect_s) = batch_costs(dir, &opts, rows)?;
+    let (batch_points, connect_s) = batch_costs(dir, &opts, rows)?;
+    let (xs, ys): (Vec<f64>, Vec<f64>) = batch_points.iter().copied().unzip();
+    let (per_batch, per_row) = linear_fit(&xs, &ys);
     // Two writers at once against one alone, each with its own connection.
     let (half, other) = rows.split_at(rows.len() / 2);
     let alone = writers_time(dir, &opts, &[half])?;
@@ -151,7 +161,8 @@ fn write_cost(
         connect_s,
         per_record_s: 0.0,
         per_connection_s: 0.0,
-        final_per_row_s: 0.0,
+        close_points: Vec::new(),
+        batch_points,
     })
 }
 
@@ -163,7 +174,28 @@ const RUN_SEED: u64 = 0x00ca_11b8;
 struct RunCosts {
     per_connection_s: f64,
     per_record_s: f64,
-    final_per_row_s: f64,
+    close_points: Vec<(f64, f64)>,
+}
+
+/// The sizes of the real runs: SQLite's close stops growing with the rows
+/// between 5,000 and 20,000 (its automatic checkpoints take the rest), so
+/// one size lies beyond that.
+const RUN_SIZES: [u64; 3] = [1000, 4000, 16000];
+
+/// The close's cost at each run size: the overhead beyond what a run of no
+/// rows would pay (the line through the two smallest sizes, at 0 rows),
+/// never falling as the rows grow.
+fn close_points(xs: &[f64], overheads: &[f64]) -> Vec<(f64, f64)> {
+    let (a, _) = linear_fit(&xs[..2], &overheads[..2]);
+    let fixed = a.clamp(0.0, overheads.iter().copied().fold(f64::INFINITY, f64::min));
+    let mut top = 0.0f64;
+    xs.iter()
+        .zip(overheads)
+        .map(|(&x, &o)| {
+            top = top.max(o - fixed);
+            (x, top)
+        })
+        .collect()
 }
 
 /// Three real sequential runs of `records` generated records (bulk method,
@@ -212,10 +244,10 @@ fn real_runs(
 }
 
 /// What a real sequential ingest on `engine` costs beyond the parse and
-/// write costs of `partial`, from real runs on 1,000 and 4,000 records:
-/// the overhead's growth with the rows is the close's cost per row (paid
-/// once, at the end, whatever the workers); what the wall time still has
-/// beyond the simulation is fitted as per connection + per record.
+/// write costs of `partial`, from real runs of [`RUN_SIZES`] records: the
+/// overhead's growth with the rows is the close's cost (paid once, at the
+/// end, whatever the workers); what the wall time still has beyond the
+/// simulation is fitted as per connection + per record.
 fn run_costs(dir: &Path, engine: Engine, partial: &CostModel) -> Result<RunCosts> {
     let cfg = RunConfig {
         backend: BackendOptions {
@@ -225,17 +257,17 @@ fn run_costs(dir: &Path, engine: Engine, partial: &CostModel) -> Result<RunCosts
         batch_size: 250,
         ..Default::default()
     };
-    let sizes = [1000u64, 4000];
+    let sizes = RUN_SIZES;
     let runs = sizes
         .iter()
         .map(|&n| real_runs(dir, engine, &cfg, n))
         .collect::<Result<Vec<_>>>()?;
     let xs: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
     let overheads: Vec<f64> = runs.iter().map(|r| r.1).collect();
-    let final_per_row_s = linear_fit(&xs, &overheads).1.max(0.0);
+    let close_points = close_points(&xs, &overheads);
     let mut model = partial.clone();
     for w in model.writes.iter_mut().filter(|w| w.engine == engine) {
-        w.final_per_row_s = final_per_row_s;
+        w.close_points = close_points.clone();
     }
     let mut ys = Vec::new();
     for (&records, (wall, _, sizes)) in sizes.iter().zip(&runs) {
@@ -251,7 +283,7 @@ fn run_costs(dir: &Path, engine: Engine, partial: &CostModel) -> Result<RunCosts
     Ok(RunCosts {
         per_connection_s: fixed.max(0.0),
         per_record_s: per_record.max(0.0),
-        final_per_row_s,
+        close_points,
     })
 }
 
@@ -297,7 +329,7 @@ pub fn calibrate(records: u64, engines: &[Engine], methods: &[InsertMethod]) -> 
         for w in model.writes.iter_mut().filter(|w| w.engine == engine) {
             w.per_connection_s = c.per_connection_s;
             w.per_record_s = c.per_record_s;
-            w.final_per_row_s = c.final_per_row_s;
+            w.close_points = c.close_points.clone();
         }
     }
     Ok(model)
@@ -305,6 +337,21 @@ pub fn calibrate(records: u64, engines: &[Engine], methods: &[InsertMethod]) -> 
 
 #[cfg(test)]
 mod tests {
+    /// The close grows with the rows up to the largest run and never
+    /// falls; the fixed overhead (connecting, the schema) is not in it.
+    #[test]
+    fn the_close_is_the_overhead_beyond_a_run_of_no_rows() {
+        // 2 ms fixed + 10 µs per row up to 4,000 rows, then flat at 50 ms.
+        let p = super::close_points(&[1000.0, 4000.0, 16000.0], &[0.012, 0.042, 0.050]);
+        let want = [(1000.0, 0.010), (4000.0, 0.040), (16000.0, 0.048)];
+        for (got, want) in p.iter().zip(want) {
+            assert!((got.1 - want.1).abs() < 1e-12 && got.0 == want.0, "{p:?}");
+        }
+        // A largest run measured below the one before it stays level.
+        let p = super::close_points(&[1000.0, 4000.0, 16000.0], &[0.012, 0.042, 0.030]);
+        assert!((p[2].1 - p[1].1).abs() < 1e-12, "{p:?}");
+    }
+
     #[test]
     fn linear_fit_known_answer() {
         let (a, b) = super::linear_fit(&[1.0, 2.0, 3.0], &[5.0, 7.0, 9.0]);

@@ -130,7 +130,7 @@ impl Sim<'_> {
     }
 
     fn insert_cost(&mut self, rows: u64, t: f64) -> f64 {
-        let base = self.write.per_batch_s + self.write.per_row_s * rows as f64;
+        let base = self.write.batch_s(rows as f64);
         // DuckDB's native writers share the table: each concurrent writer
         // slows the others by the calibrated factor.
         if self.pooled() && self.cfg.lock == LockModel::Native && !self.exclusive() {
@@ -537,7 +537,7 @@ pub fn simulate(
     // The database's close (SQLite's WAL checkpoint) once every worker is
     // done, then the pool's shutdown.
     let rows = data.records - (data.records as f64 * data.bad_fraction).round() as u64;
-    let close = sim.write.final_per_row_s * rows as f64;
+    let close = sim.write.close_s(rows as f64);
     let t_end = if cfg.workers > 1 {
         t_last + close + cfg.overhead.shutdown_s
     } else {
@@ -654,13 +654,13 @@ mod tests {
     }
 
     /// Closing the database costs the same time at the end whatever the
-    /// workers (it is paid once, after the last is done), per row written:
-    /// quarantined records are not.
+    /// workers (it is paid once, after the last is done), by the rows
+    /// written: quarantined records are not.
     #[test]
     fn the_close_is_paid_once_at_the_end_per_row_written() {
         let mut closing = test_model();
         for w in &mut closing.writes {
-            w.final_per_row_s = 10e-6;
+            w.close_points = vec![(2000.0, 20e-3)];
         }
         let sizes = [2.0];
         for bad in [0.0, 0.2] {
@@ -673,7 +673,7 @@ mod tests {
                 let c = cfg(workers, LockModel::Native, Engine::Sqlite);
                 let with = simulate(&c, &data, &closing, 2, 1).unwrap().0.result;
                 let without = simulate(&c, &data, &test_model(), 2, 1).unwrap().0.result;
-                let close = 10e-6 * 1000.0 * (1.0 - bad);
+                let close = 20e-3 * 1000.0 * (1.0 - bad) / 2000.0;
                 assert!(
                     (with.wall_s - without.wall_s - close).abs() < 1e-9,
                     "{workers} workers: {} vs {}",

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod model;
 mod queue;
 mod result;
+pub mod rounds;
 
 pub use result::SimData;
 
@@ -179,7 +180,7 @@ pub fn write_timelines(report: &Report, model: &CostModel, cores: usize, dir: &P
 
 #[cfg(test)]
 mod tests {
-    use super::model::{CostModel, slowed, test_model};
+    use super::model::{CostModel, test_model};
     use crate::analysis::sim_error::{ErrorSummary, compare_reports};
 
     /// The errors of simulating, round by round, a "measured" sweep made on
@@ -202,13 +203,20 @@ mod tests {
             w.second_writer_factor = (w.second_writer_factor * 0.8).max(1.0);
         }
         let per_round =
-            |m: &CostModel| -> Vec<CostModel> { slowness.iter().map(|&k| slowed(m, k)).collect() };
+            |m: &CostModel| -> Vec<CostModel> { slowness.iter().map(|&k| m.slowed(k)).collect() };
         let run = |models: &[CostModel]| {
             let reps: Vec<(usize, &CostModel)> = models.iter().enumerate().collect();
             super::simulate_scenario(&s, &reps, 2, None).unwrap().0
         };
         let measured = run(&per_round(&truth));
-        let same = run(&per_round(&model));
+        // The rounds' calibrations, pooled and scaled as --validate does.
+        let calibrated: Vec<(usize, CostModel)> =
+            per_round(&model).into_iter().enumerate().collect();
+        let same: Vec<CostModel> = super::rounds::per_round(&calibrated)
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
+        let same = run(&same);
         let other = run(&vec![model.clone(); slowness.len()]);
         let e = |sim: &crate::report::Report| {
             ErrorSummary::of(&compare_reports(measured.sweep(), sim.sweep(), 8)).unwrap()

@@ -42,14 +42,64 @@ pub struct WriteCost {
     /// check, the final commit, SQLite's WAL checkpoint on close.
     #[serde(default)]
     pub per_connection_s: f64,
-    /// What closing the database costs per row the run wrote, once, after
-    /// every worker is done: SQLite's WAL checkpoint copies every page the
-    /// run wrote into the database file when the last connection closes
-    /// (about 35 ms of a 0.1–0.2 s run of 5,000 records, which no worker
-    /// count shortens). Fitted from the real runs' overhead; 0 in older
-    /// models.
+    /// What closing the database costs, once, after every worker is done,
+    /// as (rows the run wrote, seconds) at the calibration's run sizes:
+    /// SQLite's last connection checkpoints the WAL into the database
+    /// file, about 30 ms of a 0.1–0.2 s run of 5,000 records, which no
+    /// worker count shortens. It grows with the rows only up to SQLite's
+    /// automatic checkpoints (every 1,000 WAL pages), which take the rest
+    /// during the run: 31 ms at 5,000 records, 42 ms at 20,000. So the
+    /// cost runs from 0 along the points and stays at the largest's beyond
+    /// it. From the real runs' overhead; empty (no cost) in older models.
     #[serde(default)]
-    pub final_per_row_s: f64,
+    pub close_points: Vec<(f64, f64)>,
+    /// The median write time of batches of each measured size, as (rows,
+    /// seconds), by rows: a batch is charged the straight line between the
+    /// two nearest, so a scenario's batch of a measured size costs what it
+    /// was measured to cost, not what one least-squares line through every
+    /// size gives (a compromise the largest sizes dominate).
+    /// Empty in older models: `per_batch_s + per_row_s × rows` then.
+    #[serde(default)]
+    pub batch_points: Vec<(f64, f64)>,
+}
+
+impl WriteCost {
+    /// Seconds to close the database after `rows` rows were written.
+    pub fn close_s(&self, rows: f64) -> f64 {
+        let p = &self.close_points;
+        let Some(last) = p.last() else {
+            return 0.0;
+        };
+        if rows >= last.0 {
+            return last.1;
+        }
+        let k = p.partition_point(|x| x.0 <= rows);
+        let (x0, y0) = if k == 0 { (0.0, 0.0) } else { p[k - 1] };
+        let (x1, y1) = p[k];
+        y0 + (y1 - y0) * (rows - x0) / (x1 - x0)
+    }
+
+    /// Seconds to write one batch of `rows` rows on one connection: along
+    /// the measured points (beyond the largest, at the per-row slope of
+    /// the fit, never below the largest's cost), else the fitted line.
+    pub fn batch_s(&self, rows: f64) -> f64 {
+        let p = &self.batch_points;
+        let line = self.per_batch_s + self.per_row_s * rows;
+        let (Some(first), Some(last)) = (p.first(), p.last()) else {
+            return line;
+        };
+        if rows <= first.0 {
+            // Below the smallest measured batch: a share of its cost, never
+            // less than the fitted per-batch cost.
+            return (first.1 * rows / first.0).max(self.per_batch_s.min(first.1));
+        }
+        if rows >= last.0 {
+            return last.1 + self.per_row_s * (rows - last.0);
+        }
+        let k = p.partition_point(|x| x.0 <= rows);
+        let ((x0, y0), (x1, y1)) = (p[k - 1], p[k]);
+        y0 + (y1 - y0) * (rows - x0) / (x1 - x0)
+    }
 }
 
 /// This machine's costs, as `calibrate` measured them: what the simulator
@@ -124,9 +174,24 @@ impl CostModel {
             cost(format!("{at}.connect_s"), w.connect_s);
             cost(format!("{at}.per_record_s"), w.per_record_s);
             cost(format!("{at}.per_connection_s"), w.per_connection_s);
-            cost(format!("{at}.final_per_row_s"), w.final_per_row_s);
+            for (rows, s) in w.batch_points.iter().chain(&w.close_points) {
+                cost(format!("{at} cost at {rows} rows"), *s);
+            }
         }
         for w in &self.writes {
+            for (name, points) in [
+                ("batch_points", &w.batch_points),
+                ("close_points", &w.close_points),
+            ] {
+                if points.iter().any(|r| !(r.0.is_finite() && r.0 >= 1.0))
+                    || points.windows(2).any(|x| x[0].0 >= x[1].0)
+                {
+                    p.push(format!(
+                        "writes[{} {}].{name} are not in increasing rows from 1",
+                        w.engine, w.method
+                    ));
+                }
+            }
             let f = w.second_writer_factor;
             if !(f.is_finite() && (1.0..=1000.0).contains(&f)) {
                 p.push(format!(
@@ -172,6 +237,29 @@ impl CostModel {
         Ok(())
     }
 
+    /// This model on a machine `k` times as slow: every cost times `k`, the
+    /// factors and the noise's shape unchanged.
+    pub fn slowed(&self, k: f64) -> CostModel {
+        let mut m = self.clone();
+        m.parse.base_s *= k;
+        m.parse.per_kb_s *= k;
+        for w in &mut m.writes {
+            for x in [
+                &mut w.per_batch_s,
+                &mut w.per_row_s,
+                &mut w.connect_s,
+                &mut w.per_record_s,
+                &mut w.per_connection_s,
+            ] {
+                *x *= k;
+            }
+            for p in w.batch_points.iter_mut().chain(&mut w.close_points) {
+                p.1 *= k;
+            }
+        }
+        m
+    }
+
     /// Writes the model to `path` as JSON.
     pub fn save(&self, path: &Path) -> Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -189,28 +277,6 @@ pub fn default_path() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(|| PathBuf::from("."));
     base.join("ingestlab").join("calibration.json")
-}
-
-/// `m` on a machine `k` times as slow: every cost times `k`, the factors
-/// and the noise's shape unchanged.
-#[cfg(test)]
-pub(crate) fn slowed(m: &CostModel, k: f64) -> CostModel {
-    let mut m = m.clone();
-    m.parse.base_s *= k;
-    m.parse.per_kb_s *= k;
-    for w in &mut m.writes {
-        for x in [
-            &mut w.per_batch_s,
-            &mut w.per_row_s,
-            &mut w.connect_s,
-            &mut w.per_record_s,
-            &mut w.per_connection_s,
-            &mut w.final_per_row_s,
-        ] {
-            *x *= k;
-        }
-    }
-    m
 }
 
 #[cfg(test)]
@@ -237,9 +303,56 @@ pub(crate) fn test_model() -> CostModel {
                     connect_s: 1e-4,
                     per_record_s: 0.0,
                     per_connection_s: 0.0,
-                    final_per_row_s: 0.0,
+                    close_points: Vec::new(),
+                    batch_points: Vec::new(),
                 })
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_costs_what_was_measured_and_the_line_between() {
+        let mut w = test_model().writes[0].clone();
+        let line = w.batch_s(500.0);
+        assert!(
+            (line - (1e-3 + 500.0 * 20e-6)).abs() < 1e-15,
+            "no points: the fit"
+        );
+        w.batch_points = vec![(10.0, 2e-3), (100.0, 3e-3), (1000.0, 9e-3)];
+        for (rows, s) in w.batch_points.clone() {
+            assert!((w.batch_s(rows) - s).abs() < 1e-15, "{rows}");
+        }
+        assert!((w.batch_s(550.0) - 6e-3).abs() < 1e-15);
+        // Beyond the largest: its cost plus the fitted per-row slope.
+        assert!((w.batch_s(2000.0) - (9e-3 + 1000.0 * 20e-6)).abs() < 1e-15);
+        // Below the smallest: a share of it, never below the per-batch cost.
+        assert!((w.batch_s(5.0) - 1e-3).abs() < 1e-15);
+        // The close: from 0 along the points, flat beyond the last.
+        w.close_points = vec![(1000.0, 5e-3), (4000.0, 20e-3), (16000.0, 30e-3)];
+        for (rows, s) in [
+            (0.0, 0.0),
+            (500.0, 2.5e-3),
+            (2500.0, 12.5e-3),
+            (16000.0, 30e-3),
+            (1e6, 30e-3),
+        ] {
+            assert!(
+                (w.close_s(rows) - s).abs() < 1e-15,
+                "{rows}: {}",
+                w.close_s(rows)
+            );
+        }
+        let mut m = test_model();
+        m.writes[0].batch_points = vec![(100.0, 3e-3), (10.0, 2e-3)];
+        assert!(
+            m.problems().iter().any(|p| p.contains("increasing rows")),
+            "{:?}",
+            m.problems()
+        );
     }
 }
