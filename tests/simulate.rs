@@ -222,6 +222,26 @@ fn whatif_answers_from_the_thesis_figures() {
                     "Measure another worker count than 4",
                 )),
         );
+    // With a 2-worker run added: the contention model is fitted, every
+    // measured wall time has its interval, and the advice is to repeat the
+    // runs, not to measure a worker count the data already hold.
+    let two = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/thesis-with-two-workers.toml");
+    bin()
+        .arg("whatif")
+        .arg(&two)
+        .args(["--cores", "2", "--ask", "workers=2,batch=10000"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("contention κ")
+                .and(predicate::str::contains("contended writes"))
+                .and(predicate::str::contains("980.0 s ["))
+                .and(predicate::str::contains(
+                    "decides nothing: they differ by 2.6%",
+                ))
+                .and(predicate::str::contains("another worker count").not()),
+        );
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("m.csv");
     std::fs::write(&bad, "workers,batch_size,records,wall_s\n4,10000,717000,\n").unwrap();

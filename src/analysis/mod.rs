@@ -3,6 +3,7 @@
 //! checked against them, scalability fits, and comparisons of two sets of
 //! runs.
 
+pub mod bounded;
 pub mod compare;
 pub mod drift;
 pub mod fit;

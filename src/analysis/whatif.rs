@@ -18,15 +18,24 @@
 //! (the seed note's insert times grow with it), w the other work per record
 //! (parse, transform), spread over the workers that have a core, and
 //! pool(n) the fixed cost of the pool from an overhead preset. How the
-//! writes share the database is not something a few rows at one worker
-//! count can tell, so both ends are fitted and reported side by side:
-//! [`Writes::Serialized`] (g = 1: one writer at a time, the lock-bound
-//! case) and [`Writes::Parallel`] (g = 1 / min(n, c): writes overlap).
+//! writes share the database is what a few rows rarely tell, so every
+//! model the data can fit is reported side by side: [`Writes::Serialized`]
+//! (g = 1: one writer at a time, the lock-bound case), [`Writes::Parallel`]
+//! (g = 1 / min(n, c): writes overlap) and, once the data hold two worker
+//! counts, [`Writes::Contended`] (g = (1 + κ(n − 1)) / min(n, c), the
+//! summed insert time growing by the same factor: contention that grows
+//! with the writers, which the other two cannot express).
 //!
 //! The fit is least squares on relative errors (a 10 s miss on a 1,000 s
-//! run weighs as a 0.1 s miss on a 10 s run); intervals are Student-t with
-//! the residual degrees of freedom, none when the data leave none.
+//! run weighs as a 0.1 s miss on a 10 s run) with every parameter ≥ 0
+//! (`bounded.rs`); the parameters' intervals are profile-likelihood
+//! intervals, which respect that bound; a prediction's interval adds one
+//! new run's scatter to the fit's uncertainty (its linearisation) and is
+//! taken on the log scale the relative errors live on, so it never
+//! reaches below 0. Student-t with the residual degrees of freedom; none
+//! when the data leave none.
 
+use super::bounded::{Fit, Problem, Row, invert};
 use crate::run::Overhead;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -71,24 +80,55 @@ pub enum Writes {
     Serialized,
     /// Writes overlap (g = 1 / min(n, c)): the contention-free end.
     Parallel,
+    /// Writes overlap but slow each other, more with every writer:
+    /// g = (1 + κ(n − 1)) / min(n, c), the Universal Scalability Law's
+    /// contention term, with κ ≥ 0 fitted (κ = 0 is `Parallel`; κ = 1
+    /// costs as much as `Serialized` while every worker has a core; κ > 1,
+    /// more workers are slower). Fitted when the data hold two worker
+    /// counts or more: what "fewer workers, less contention" needs.
+    Contended,
 }
 
 impl Writes {
-    /// Both ends, in the order they are reported.
-    pub const ALL: [Writes; 2] = [Writes::Serialized, Writes::Parallel];
+    /// Every model, in the order they are reported.
+    pub const ALL: [Writes; 3] = [Writes::Serialized, Writes::Parallel, Writes::Contended];
 
     /// What the assumption means, in words.
     pub fn describe(self) -> &'static str {
         match self {
             Writes::Serialized => "writes serialized (one writer at a time)",
             Writes::Parallel => "writes in parallel (no contention)",
+            Writes::Contended => {
+                "writes in parallel, slowed by contention growing with the writers, g(n) = 1 + κ(n − 1)"
+            }
         }
     }
 
-    fn share(self, workers: usize, cores: usize) -> f64 {
+    /// Whether `data` can fit this model (κ needs two worker counts).
+    pub fn fits(self, data: &[Measurement]) -> bool {
+        self != Writes::Contended || {
+            let first = data.first().map(|m| m.workers);
+            data.iter().any(|m| Some(m.workers) != first)
+        }
+    }
+
+    /// The share of the summed insert time on the wall clock at `n`
+    /// workers on `cores` cores.
+    fn share(self, n: usize, cores: usize, kappa: f64) -> f64 {
+        let spread = n.min(cores).max(1) as f64;
         match self {
             Writes::Serialized => 1.0,
-            Writes::Parallel => 1.0 / workers.min(cores).max(1) as f64,
+            Writes::Parallel => 1.0 / spread,
+            Writes::Contended => (1.0 + kappa * (n as f64 - 1.0)) / spread,
+        }
+    }
+
+    /// How much longer the summed insert time is at `n` writers than at
+    /// one.
+    fn slowdown(self, n: usize, kappa: f64) -> f64 {
+        match self {
+            Writes::Contended => 1.0 + kappa * (n as f64 - 1.0),
+            _ => 1.0,
         }
     }
 }
@@ -101,6 +141,20 @@ pub const PARAMS: [&str; 3] = [
     "work per record w",
 ];
 
+/// The name of the contention coefficient.
+pub const KAPPA: &str = "contention κ";
+
+/// Parameter intervals at [`LEVEL`] (profile likelihood, see
+/// `bounded.rs`): never below 0, infinite above where the data cannot
+/// bound a parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intervals {
+    /// α, β, w (None where not fitted).
+    pub theta: [Option<(f64, f64)>; 3],
+    /// κ (None where not fitted).
+    pub kappa: Option<(f64, f64)>,
+}
+
 /// A fitted model.
 #[derive(Debug, Clone)]
 pub struct WhatIf {
@@ -110,60 +164,61 @@ pub struct WhatIf {
     pub cores: usize,
     /// The pool's fixed costs (an overhead preset), not fitted.
     pub overhead: Overhead,
-    /// α, β, w; β is 0 and not fitted when the data hold one batch size.
+    /// α, β, w, all ≥ 0; β is 0 and not fitted when the data hold one
+    /// batch size.
     pub theta: [f64; 3],
     /// Which of α, β, w the data could fit (the others are 0).
     pub fitted: [bool; 3],
-    /// Half-widths of the parameters' intervals (`None`: no residual
-    /// degrees of freedom).
-    pub theta_half: Option<[f64; 3]>,
+    /// κ ≥ 0 (0 unless `Contended`).
+    pub kappa: f64,
     /// Residual degrees of freedom.
     pub dof: usize,
     /// Relative residual of every observation, (model − measured) / measured,
     /// labelled "wall" or "insert" with the row's index.
     pub residuals: Vec<(usize, &'static str, f64)>,
-    /// Residual variance (relative) and the parameters' scaled covariance.
+    /// The residual sum of squares (relative) and its variance.
+    rss: f64,
     sigma2: f64,
-    cov: [[f64; 3]; 3],
+    /// (JᵀJ)⁻¹ over the fitted costs, then κ if fitted and separable.
+    cov: Option<Vec<Vec<f64>>>,
+    with_kappa: bool,
     t: f64,
     data: Vec<Measurement>,
 }
 
-/// One observation as a weighted least-squares row: `x · θ = y`.
-struct Row {
-    x: [f64; 3],
-    y: f64,
-    measured: f64,
-    index: usize,
-    kind: &'static str,
-}
+/// Where each row came from: the measurement's index and its kind.
+type Origin = (usize, &'static str);
 
-fn rows(data: &[Measurement], writes: Writes, cores: usize, o: &Overhead) -> Vec<Row> {
-    let mut out = Vec::new();
+fn rows(
+    data: &[Measurement],
+    writes: Writes,
+    cores: usize,
+    o: &Overhead,
+    kappa: f64,
+) -> (Vec<Row>, Vec<Origin>) {
+    let (mut out, mut origin) = (Vec::new(), Vec::new());
     for (i, m) in data.iter().enumerate() {
         let (n, b, recs) = (m.workers, m.batch_size as f64, m.records as f64);
         if let Some(ins) = m.insert_s {
+            let k = writes.slowdown(n, kappa);
             out.push(Row {
-                x: [recs, recs * b, 0.0],
+                x: [k * recs, k * recs * b, 0.0],
                 y: ins,
                 measured: ins,
-                index: i,
-                kind: "insert",
             });
+            origin.push((i, "insert"));
         }
         if let Some(wall) = m.wall_s {
-            let g = writes.share(n, cores);
-            let x = [g * recs, g * recs * b, recs / n.min(cores).max(1) as f64];
+            let g = writes.share(n, cores, kappa);
             out.push(Row {
-                x,
+                x: [g * recs, g * recs * b, recs / n.min(cores).max(1) as f64],
                 y: wall - pool_s(o, n),
                 measured: wall,
-                index: i,
-                kind: "wall",
             });
+            origin.push((i, "wall"));
         }
     }
-    out
+    (out, origin)
 }
 
 /// The pool's fixed cost for `n` workers (none for one worker: no pool).
@@ -171,70 +226,18 @@ fn pool_s(o: &Overhead, n: usize) -> f64 {
     if n > 1 { o.fixed_s(n) } else { 0.0 }
 }
 
-/// Inverse of a symmetric positive-definite k×k block (k ≤ 3) by
-/// Gauss-Jordan; `None` when it is singular (the data cannot separate the
-/// parameters). Three unknowns do not justify a linear-algebra crate.
-fn invert(a: &[[f64; 3]; 3], k: usize) -> Option<[[f64; 3]; 3]> {
-    let mut m = *a;
-    let mut inv = [[0.0; 3]; 3];
-    for (i, row) in inv.iter_mut().enumerate().take(k) {
-        row[i] = 1.0;
-    }
-    let scale = (0..k).map(|i| a[i][i].abs()).fold(0.0, f64::max);
-    for col in 0..k {
-        let p = (col..k).max_by(|&i, &j| m[i][col].abs().total_cmp(&m[j][col].abs()))?;
-        if m[p][col].abs() <= 1e-12 * scale {
-            return None;
-        }
-        m.swap(col, p);
-        inv.swap(col, p);
-        let d = m[col][col];
-        for j in 0..k {
-            m[col][j] /= d;
-            inv[col][j] /= d;
-        }
-        for i in (0..k).filter(|&i| i != col) {
-            let f = m[i][col];
-            for j in 0..k {
-                m[i][j] -= f * m[col][j];
-                inv[i][j] -= f * inv[col][j];
-            }
-        }
-    }
-    Some(inv)
-}
-
-/// Weighted least squares over the parameters in `free` (the others 0).
-fn solve(rows: &[Row], free: &[usize]) -> Option<([f64; 3], [[f64; 3]; 3], f64)> {
-    let k = free.len();
-    let (mut xtx, mut xty) = ([[0.0; 3]; 3], [0.0; 3]);
-    for r in rows {
-        let w = 1.0 / r.measured;
-        for (a, &i) in free.iter().enumerate() {
-            xty[a] += r.x[i] * w * r.y * w;
-            for (b, &j) in free.iter().enumerate() {
-                xtx[a][b] += r.x[i] * w * r.x[j] * w;
-            }
-        }
-    }
-    let inv = invert(&xtx, k)?;
-    let mut theta = [0.0; 3];
-    let mut cov = [[0.0; 3]; 3];
-    for (a, &i) in free.iter().enumerate() {
-        theta[i] = (0..k).map(|b| inv[a][b] * xty[b]).sum();
-        for (b, &j) in free.iter().enumerate() {
-            cov[i][j] = inv[a][b];
-        }
-    }
-    let rss = rows
-        .iter()
-        .map(|r| ((dot(&r.x, &theta) - r.y) / r.measured).powi(2))
-        .sum();
-    Some((theta, cov, rss))
-}
-
 fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The Student-t quantile for a two-sided interval at [`LEVEL`].
+fn t_quantile(dof: usize) -> f64 {
+    if dof == 0 {
+        return f64::NAN;
+    }
+    StudentsT::new(0.0, 1.0, dof as f64)
+        .expect("a Student-t with positive degrees of freedom")
+        .inverse_cdf(0.5 + LEVEL / 2.0)
 }
 
 /// Fits the model with `writes` to `data` measured on `cores` cores.
@@ -245,7 +248,6 @@ pub fn fit(
     overhead: &Overhead,
 ) -> Result<WhatIf, WhatIfError> {
     check(data)?;
-    let rs = rows(data, writes, cores, overhead);
     let batches = {
         let mut b: Vec<u64> = data.iter().map(|m| m.batch_size).collect();
         b.sort_unstable();
@@ -258,37 +260,96 @@ pub fn fit(
     } else {
         vec![0, 2]
     };
-    let (theta, cov, rss) = solve(&rs, &free).ok_or(WhatIfError::Unidentifiable)?;
-    let dof = rs.len().saturating_sub(free.len());
-    let sigma2 = if dof > 0 { rss / dof as f64 } else { 0.0 };
-    let t = if dof > 0 {
-        StudentsT::new(0.0, 1.0, dof as f64)
-            .expect("a Student-t with positive degrees of freedom")
-            .inverse_cdf(0.5 + LEVEL / 2.0)
-    } else {
-        f64::NAN
+    let at = |k: f64| rows(data, writes, cores, overhead, k).0;
+    let problem = Problem {
+        rows: &at,
+        free: free.clone(),
+        kappa_free: writes == Writes::Contended && writes.fits(data),
     };
+    if !problem.identifiable() {
+        return Err(WhatIfError::Unidentifiable);
+    }
+    let best = problem.best(None);
+    let (rs, origin) = rows(data, writes, cores, overhead, best.kappa);
+    let n_params = free.len() + usize::from(problem.kappa_free);
+    let dof = rs.len().saturating_sub(n_params);
     let mut fitted = [false; 3];
     free.iter().for_each(|&i| fitted[i] = true);
-    let theta_half = (dof > 0).then(|| std::array::from_fn(|i| t * (sigma2 * cov[i][i]).sqrt()));
     let residuals = rs
         .iter()
-        .map(|r| (r.index, r.kind, (dot(&r.x, &theta) - r.y) / r.measured))
+        .zip(&origin)
+        .map(|(r, o)| (o.0, o.1, (dot(&r.x, &best.theta) - r.y) / r.measured))
         .collect();
+    let (cov, with_kappa) = covariance(
+        data,
+        writes,
+        cores,
+        overhead,
+        &best,
+        &free,
+        problem.kappa_free,
+    );
     Ok(WhatIf {
         writes,
         cores,
         overhead: overhead.clone(),
-        theta,
+        theta: best.theta,
         fitted,
-        theta_half,
+        kappa: best.kappa,
         dof,
         residuals,
-        sigma2,
+        rss: best.rss,
+        sigma2: if dof > 0 { best.rss / dof as f64 } else { 0.0 },
         cov,
-        t,
+        with_kappa,
+        t: t_quantile(dof),
         data: data.to_vec(),
     })
+}
+
+/// (JᵀJ)⁻¹ of the relative residuals' Jacobian at the fit, over the free
+/// costs and κ (dropped when the data cannot separate it there, as when
+/// every insert cost is 0); and whether κ is in it.
+fn covariance(
+    data: &[Measurement],
+    writes: Writes,
+    cores: usize,
+    o: &Overhead,
+    best: &Fit,
+    free: &[usize],
+    kappa_free: bool,
+) -> (Option<Vec<Vec<f64>>>, bool) {
+    let (r0, _) = rows(data, writes, cores, o, best.kappa);
+    // The rows are linear in κ: one step of 1 gives the exact derivative.
+    let (r1, _) = rows(data, writes, cores, o, best.kappa + 1.0);
+    for with_kappa in [kappa_free, false] {
+        let jac: Vec<Vec<f64>> = r0
+            .iter()
+            .zip(&r1)
+            .map(|(a, b)| {
+                let mut j: Vec<f64> = free.iter().map(|&i| a.x[i] / a.measured).collect();
+                if with_kappa {
+                    j.push((dot(&b.x, &best.theta) - dot(&a.x, &best.theta)) / a.measured);
+                }
+                j
+            })
+            .collect();
+        let k = jac.first().map_or(0, Vec::len);
+        let jtj: Vec<Vec<f64>> = (0..k)
+            .map(|a| {
+                (0..k)
+                    .map(|b| jac.iter().map(|r| r[a] * r[b]).sum())
+                    .collect()
+            })
+            .collect();
+        if let Some(inv) = invert(&jtj) {
+            return (Some(inv), with_kappa);
+        }
+        if !kappa_free {
+            break;
+        }
+    }
+    (None, false)
 }
 
 /// Why a what-if model cannot be fitted to the measurements given; rows
@@ -365,7 +426,8 @@ fn check(data: &[Measurement]) -> Result<(), WhatIfError> {
 pub struct Prediction {
     /// The predicted wall time, seconds.
     pub wall_s: f64,
-    /// The interval for one new run (`None`: no degrees of freedom left).
+    /// The interval for one new run (`None`: no degrees of freedom left),
+    /// on the log scale the fit's relative errors live on: never below 0.
     pub wall_interval: Option<(f64, f64)>,
     /// The predicted insert time summed over the workers, seconds.
     pub insert_s: f64,
@@ -380,6 +442,11 @@ impl WhatIf {
         self.t
     }
 
+    /// The measurements it was fitted to.
+    pub fn data(&self) -> &[Measurement] {
+        &self.data
+    }
+
     /// The distinct worker counts the measurements hold, ascending.
     pub fn worker_counts(&self) -> Vec<usize> {
         let mut w: Vec<usize> = self.data.iter().map(|m| m.workers).collect();
@@ -388,27 +455,80 @@ impl WhatIf {
         w
     }
 
+    /// The profile-likelihood intervals of the parameters (None without a
+    /// degree of freedom). Each is a search over refits, so it is computed
+    /// when asked for.
+    pub fn intervals(&self) -> Option<Intervals> {
+        let mut theta = [None; 3];
+        for (i, t) in theta
+            .iter_mut()
+            .enumerate()
+            .filter(|(i, _)| self.fitted[*i])
+        {
+            *t = Some(self.profile(Some(i))?);
+        }
+        Some(Intervals {
+            theta,
+            kappa: self.kappa_interval(),
+        })
+    }
+
+    /// κ's profile-likelihood interval alone (None when κ is not fitted or
+    /// no degree of freedom is left).
+    pub fn kappa_interval(&self) -> Option<(f64, f64)> {
+        let fitted = self.writes == Writes::Contended && self.writes.fits(&self.data);
+        fitted.then(|| self.profile(None)).flatten()
+    }
+
+    /// The profile interval of cost `param`, or of κ for None.
+    fn profile(&self, param: Option<usize>) -> Option<(f64, f64)> {
+        if self.dof == 0 {
+            return None;
+        }
+        let (data, w, c, o) = (&self.data, self.writes, self.cores, &self.overhead);
+        let at = |k: f64| rows(data, w, c, o, k).0;
+        let problem = Problem {
+            rows: &at,
+            free: (0..3).filter(|&i| self.fitted[i]).collect(),
+            kappa_free: w == Writes::Contended && w.fits(data),
+        };
+        // F(1, dof) at the level is t² at the two-sided level.
+        let limit = self.rss * (1.0 + self.t * self.t / self.dof as f64);
+        let est = param.map_or(self.kappa, |i| self.theta[i]);
+        Some(problem.interval(param, est, limit))
+    }
+
     /// The wall time of `q` and its interval.
     pub fn predict(&self, q: &Query) -> Prediction {
         let (n, b, recs) = (q.workers, q.batch_size as f64, q.records as f64);
-        let g = self.writes.share(n, q.cores);
-        let x = [g * recs, g * recs * b, recs / n.min(q.cores).max(1) as f64];
+        let coeffs = |k: f64| {
+            let g = self.writes.share(n, q.cores, k);
+            [g * recs, g * recs * b, recs / n.min(q.cores).max(1) as f64]
+        };
+        let x = coeffs(self.kappa);
         let wall = pool_s(&self.overhead, n) + dot(&x, &self.theta);
-        let wall_interval = (self.dof > 0).then(|| {
-            let mut var = 0.0;
-            for i in 0..3 {
-                for j in 0..3 {
-                    var += x[i] * self.cov[i][j] * x[j];
+        let wall_interval = match (&self.cov, self.dof) {
+            (Some(cov), 1..) => {
+                let mut g: Vec<f64> = (0..3).filter(|&i| self.fitted[i]).map(|i| x[i]).collect();
+                if self.with_kappa {
+                    g.push(dot(&coeffs(self.kappa + 1.0), &self.theta) - dot(&x, &self.theta));
                 }
+                let var: f64 = (0..g.len())
+                    .map(|a| (0..g.len()).map(|c| g[a] * cov[a][c] * g[c]).sum::<f64>())
+                    .sum();
+                // The fit's uncertainty plus one new run's relative scatter,
+                // as a relative spread, applied on the log scale.
+                let s = (self.sigma2 * (var + wall * wall)).sqrt() / wall.max(1e-300);
+                Some((wall * (-self.t * s).exp(), wall * (self.t * s).exp()))
             }
-            // The fit's uncertainty plus one new run's relative scatter.
-            let half = self.t * (self.sigma2 * (var + wall * wall)).sqrt();
-            ((wall - half).max(0.0), wall + half)
-        });
+            _ => None,
+        };
         Prediction {
             wall_s: wall,
             wall_interval,
-            insert_s: recs * (self.theta[0] + self.theta[1] * b),
+            insert_s: recs
+                * (self.theta[0] + self.theta[1] * b)
+                * self.writes.slowdown(n, self.kappa),
             extrapolations: self.extrapolations(q),
         }
     }
@@ -462,15 +582,20 @@ mod tests {
         }
     }
 
-    /// Data made by the model itself with α = 400 µs, β = 0.01 µs, w = 3 ms
-    /// on 4 cores: the fit recovers them exactly and predicts exactly.
+    /// Data made by each model itself with α = 400 µs, β = 0.01 µs,
+    /// w = 3 ms on 4 cores (and κ = 0.3 for contention): the fit recovers
+    /// them exactly and predicts exactly.
     #[test]
     fn recovers_a_known_model_and_predicts_it() {
-        let (a, b, w) = (400e-6, 0.01e-6, 3e-3);
+        let (a, b, w, kappa) = (400e-6, 0.01e-6, 3e-3, 0.3);
         let none = Overhead::none();
         let truth = |n: usize, bs: u64, writes: Writes| {
             let ins = 1e5 * (a + b * bs as f64);
-            (writes.share(n, 4) * ins + 1e5 * w / n.min(4) as f64, ins)
+            let g = writes.share(n, 4, kappa);
+            (
+                g * ins + 1e5 * w / n.min(4) as f64,
+                ins * writes.slowdown(n, kappa),
+            )
         };
         for writes in Writes::ALL {
             let data: Vec<_> = [(1, 1000), (2, 1000), (4, 1000), (4, 5000)]
@@ -483,11 +608,15 @@ mod tests {
             let f = fit(&data, writes, 4, &none).unwrap();
             for (got, want) in f.theta.iter().zip([a, b, w]) {
                 assert!(
-                    (got / want - 1.0).abs() < 1e-9,
+                    (got / want - 1.0).abs() < 1e-6,
                     "{writes:?}: {got} vs {want}"
                 );
             }
-            assert_eq!(f.dof, 8 - 3);
+            let contended = writes == Writes::Contended;
+            if contended {
+                assert!((f.kappa / kappa - 1.0).abs() < 1e-6, "κ {}", f.kappa);
+            }
+            assert_eq!(f.dof, 8 - 3 - usize::from(contended));
             let q = Query {
                 workers: 3,
                 batch_size: 2000,
@@ -495,10 +624,10 @@ mod tests {
                 cores: 4,
             };
             let p = f.predict(&q);
-            assert!((p.wall_s / truth(3, 2000, writes).0 - 1.0).abs() < 1e-9);
+            assert!((p.wall_s / truth(3, 2000, writes).0 - 1.0).abs() < 1e-6);
             let (lo, hi) = p.wall_interval.unwrap();
             assert!(
-                hi - lo < 1e-6 * p.wall_s,
+                hi - lo < 1e-5 * p.wall_s,
                 "exact data, no scatter: {lo}–{hi}"
             );
             assert!(p.extrapolations.is_empty(), "{:?}", p.extrapolations);
@@ -637,5 +766,153 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e, WhatIfError::BadTime(1));
+    }
+
+    /// One standard normal draw per call (Box-Muller), from a fixed seed.
+    fn normals(seed: u64) -> impl FnMut() -> f64 {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        move || {
+            let (u, v): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
+            (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+        }
+    }
+
+    /// Wall and insert times of the contention model (α = 400 µs,
+    /// β = 0.01 µs, w = 3 ms, 8 cores) at `n` workers, batch `bs`.
+    fn contended(n: usize, bs: u64, kappa: f64) -> (f64, f64) {
+        let ins = 1e5 * (400e-6 + 0.01e-6 * bs as f64);
+        let w = Writes::Contended;
+        (
+            w.share(n, 8, kappa) * ins + 1e5 * 3e-3 / n.min(8) as f64,
+            ins * w.slowdown(n, kappa),
+        )
+    }
+
+    /// Leave one worker count out: data from the contention model with 5%
+    /// scatter at 1, 2 and 8 workers; the 95% prediction interval for a
+    /// new run at 4 workers, which the fit never saw, holds it in 92–98% of
+    /// Monte-Carlo trials.
+    #[test]
+    fn a_held_out_worker_count_falls_in_its_interval_at_the_level() {
+        let mut normal = normals(11);
+        let q = Query {
+            workers: 4,
+            batch_size: 3000,
+            records: 100_000,
+            cores: 8,
+        };
+        let (trials, mut covered) = (1000, 0);
+        for _ in 0..trials {
+            let data: Vec<_> = [1, 2, 8]
+                .iter()
+                .flat_map(|&n| [(n, 1000), (n, 5000)])
+                .map(|(n, bs)| {
+                    let (wall, ins) = contended(n, bs, 0.25);
+                    m(
+                        n,
+                        bs,
+                        Some(wall * (1.0 + 0.05 * normal())),
+                        Some(ins * (1.0 + 0.05 * normal())),
+                    )
+                })
+                .collect();
+            let f = fit(&data, Writes::Contended, 8, &Overhead::none()).unwrap();
+            let new_run = contended(4, 3000, 0.25).0 * (1.0 + 0.05 * normal());
+            let (lo, hi) = f.predict(&q).wall_interval.unwrap();
+            covered += usize::from(lo <= new_run && new_run <= hi);
+        }
+        let coverage = covered as f64 / trials as f64;
+        assert!((0.92..=0.98).contains(&coverage), "coverage {coverage}");
+    }
+
+    /// κ's interval when κ is small (0.005, so that noise often pushes an
+    /// unconstrained estimate below 0): never below 0, and it holds the
+    /// true κ in 92–98% of trials.
+    #[test]
+    fn the_interval_of_a_parameter_bounded_at_zero_covers_at_its_level() {
+        let mut normal = normals(5);
+        let kappa = 0.005;
+        let (trials, mut covered, mut at_zero) = (1000, 0, 0);
+        for _ in 0..trials {
+            let data: Vec<_> = [1, 2, 4, 8]
+                .iter()
+                .flat_map(|&n| [(n, 1000), (n, 5000)])
+                .map(|(n, bs)| {
+                    let (wall, ins) = contended(n, bs, kappa);
+                    m(
+                        n,
+                        bs,
+                        Some(wall * (1.0 + 0.05 * normal())),
+                        Some(ins * (1.0 + 0.05 * normal())),
+                    )
+                })
+                .collect();
+            let f = fit(&data, Writes::Contended, 8, &Overhead::none()).unwrap();
+            let (lo, hi) = f.kappa_interval().unwrap();
+            assert!(lo >= 0.0 && f.kappa >= 0.0 && lo <= f.kappa && f.kappa <= hi);
+            at_zero += usize::from(f.kappa == 0.0);
+            covered += usize::from(lo <= kappa && kappa <= hi);
+            // κ is in the prediction's uncertainty (a scale-blind pivot
+            // test once dropped it as singular).
+            assert!(f.with_kappa, "κ left out of the covariance");
+        }
+        let coverage = covered as f64 / trials as f64;
+
+        assert!((0.92..=0.98).contains(&coverage), "coverage {coverage}");
+        // The case the bound is for: some fits put κ at 0.
+        assert!(
+            at_zero > 0,
+            "κ never estimated at 0: the test does not test the bound"
+        );
+    }
+
+    /// The thesis's figures with a measured "2 workers, 10K batches,
+    /// 980 s": every measured wall time lies in its own 95% interval for
+    /// every model, no cost is negative, and the contention model, which
+    /// holds the parallel one (κ = 0), fits at least as well.
+    #[test]
+    fn the_thesis_figures_with_two_workers_fit_within_their_intervals() {
+        let rec = 717_000;
+        let d = |n, bs, wall, ins| Measurement {
+            workers: n,
+            batch_size: bs,
+            records: rec,
+            wall_s: wall,
+            insert_s: ins,
+        };
+        let data = [
+            d(4, 10_000, Some(1005.85), Some(406.0)),
+            d(4, 20_000, None, Some(496.0)),
+            d(4, 30_000, None, Some(790.0)),
+            d(2, 10_000, Some(980.0), None),
+        ];
+        let mp = Preset::PythonMp.resolve(&Default::default());
+        let mut rss = Vec::new();
+        for writes in Writes::ALL {
+            let f = fit(&data, writes, 4, &mp).unwrap();
+            assert!(
+                f.theta.iter().all(|x| *x >= 0.0) && f.kappa >= 0.0,
+                "{writes:?}"
+            );
+            for m in data.iter().filter(|m| m.wall_s.is_some()) {
+                let q = Query {
+                    workers: m.workers,
+                    batch_size: m.batch_size,
+                    records: rec,
+                    cores: 4,
+                };
+                let (lo, hi) = f.predict(&q).wall_interval.unwrap();
+                let wall = m.wall_s.unwrap();
+                assert!(
+                    lo <= wall && wall <= hi,
+                    "{writes:?} at {} workers: {lo}–{hi} vs {wall}",
+                    m.workers
+                );
+                assert!(lo > 0.0);
+            }
+            rss.push(f.rss);
+        }
+        assert!(rss[2] <= rss[1] * (1.0 + 1e-9), "{rss:?}");
     }
 }

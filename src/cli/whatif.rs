@@ -3,7 +3,7 @@
 
 use super::values::choice;
 use crate::analysis::whatif::{
-    self, LEVEL, Measurement, PARAMS, Prediction, Query, WhatIf, Writes,
+    self, KAPPA, LEVEL, Measurement, PARAMS, Prediction, Query, WhatIf, Writes,
 };
 use crate::run::Preset;
 use anyhow::{Context, Result, anyhow};
@@ -146,6 +146,7 @@ pub fn whatif(a: &WhatIfArgs) -> Result<()> {
     let overhead = preset.resolve(&Default::default());
     let fits = Writes::ALL
         .iter()
+        .filter(|w| w.fits(data))
         .map(|&w| whatif::fit(data, w, cores, &overhead))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow!("'{}': {e}", a.measurements.display()))?;
@@ -197,23 +198,47 @@ fn queries(asks: &[Ask], data: &[Measurement], cores: usize) -> Vec<Query> {
         .collect()
 }
 
+/// "95% CI 0.1234–0.5678 µs", open-ended where the data set no upper
+/// bound.
+fn interval(ci: (f64, f64), scale: f64, unit: &str, digits: usize) -> String {
+    let hi = if ci.1.is_finite() {
+        format!("{:.digits$}", ci.1 * scale)
+    } else {
+        "∞ (the data set no upper bound)".into()
+    };
+    format!(
+        "{:.0}% CI {:.digits$}–{hi} {unit}",
+        100.0 * LEVEL,
+        ci.0 * scale
+    )
+}
+
 fn print_fit(f: &WhatIf) {
     println!("Model: {}", f.writes.describe());
     let units = [(1e6, "µs"), (1e9, "ns"), (1e3, "ms")];
+    let cis = f.intervals();
     for (i, name) in PARAMS.iter().enumerate() {
         let (scale, unit) = units[i];
         let value = f.theta[i] * scale;
-        let interval = match (f.fitted[i], f.theta_half) {
+        let text = match (f.fitted[i], cis.as_ref().and_then(|c| c.theta[i])) {
             (false, _) => "not fitted: one batch size".to_string(),
-            (true, Some(h)) => format!(
-                "{:.0}% CI {:.4}–{:.4} {unit}",
-                100.0 * LEVEL,
-                value - h[i] * scale,
-                value + h[i] * scale
-            ),
+            (true, Some(ci)) => interval(ci, scale, unit, 4),
             (true, None) => "no interval: as many parameters as measurements".into(),
         };
-        println!("  {name:<28} {value:>12.4} {unit}  ({interval})");
+        println!("  {name:<28} {value:>12.4} {unit}  ({text})");
+    }
+    if f.writes == Writes::Contended {
+        let text = match cis.as_ref().and_then(|c| c.kappa) {
+            Some(ci) => interval(ci, 1.0, "", 4),
+            None => "no interval: as many parameters as measurements".into(),
+        };
+        println!("  {KAPPA:<28} {:>12.4}     ({text})", f.kappa);
+        if f.kappa >= 0.99 * crate::analysis::bounded::KAPPA_MAX {
+            println!(
+                "  κ ran to the largest value tried ({}): these data push contention without bound, so this model does not describe them; do not read its predictions",
+                crate::analysis::bounded::KAPPA_MAX
+            );
+        }
     }
     let res: Vec<String> = f
         .residuals
@@ -241,25 +266,37 @@ fn cell(p: &Prediction) -> String {
     }
 }
 
+/// A model's column heading.
+fn heading(w: Writes) -> &'static str {
+    match w {
+        Writes::Serialized => "serialized writes",
+        Writes::Parallel => "parallel writes",
+        Writes::Contended => "contended writes",
+    }
+}
+
 fn print_predictions(fits: &[WhatIf], queries: &[Query]) {
     println!(
         "Predicted wall time ({:.0}% prediction interval for one run):",
         100.0 * LEVEL
     );
+    let heads: String = fits
+        .iter()
+        .map(|f| format!(" {:<28}", heading(f.writes)))
+        .collect();
     println!(
-        "  {:>7} {:>7} {:>9} {:>5}  {:<28} {:<28} beyond the data",
-        "workers", "batch", "records", "cores", "serialized writes", "parallel writes"
+        "  {:>7} {:>7} {:>9} {:>5} {heads} beyond the data",
+        "workers", "batch", "records", "cores"
     );
     for q in queries {
         let ps: Vec<Prediction> = fits.iter().map(|f| f.predict(q)).collect();
+        let cells: String = ps.iter().map(|p| format!(" {:<28}", cell(p))).collect();
         println!(
-            "  {:>7} {:>7} {:>9} {:>5}  {:<28} {:<28} {}",
+            "  {:>7} {:>7} {:>9} {:>5} {cells} {}",
             q.workers,
             q.batch_size,
             q.records,
             q.cores,
-            cell(&ps[0]),
-            cell(&ps[1]),
             if ps[0].extrapolations.is_empty() {
                 "-".to_string()
             } else {
@@ -269,21 +306,62 @@ fn print_predictions(fits: &[WhatIf], queries: &[Query]) {
     }
 }
 
+/// Two models' answers to one query.
+struct Disagreement<'a> {
+    query: &'a Query,
+    a: (&'a WhatIf, f64),
+    b: (&'a WhatIf, f64),
+}
+
+impl Disagreement<'_> {
+    /// The gap, relative to the smaller answer.
+    fn gap(&self) -> f64 {
+        (self.a.1 - self.b.1).abs() / self.a.1.min(self.b.1)
+    }
+}
+
+/// The widest disagreement between two of the models over `queries`.
+fn widest<'a>(fits: &'a [WhatIf], queries: &'a [Query]) -> Option<Disagreement<'a>> {
+    let mut best: Option<Disagreement> = None;
+    for query in queries {
+        for (i, a) in fits.iter().enumerate() {
+            for b in &fits[i + 1..] {
+                let d = Disagreement {
+                    query,
+                    a: (a, a.predict(query).wall_s),
+                    b: (b, b.predict(query).wall_s),
+                };
+                if best.as_ref().is_none_or(|w| d.gap() > w.gap()) {
+                    best = Some(d);
+                }
+            }
+        }
+    }
+    best
+}
+
 /// What the measurements cannot decide, in words.
 fn print_limits(fits: &[WhatIf], queries: &[Query], cores_assumed: bool) {
     println!();
-    let disagree = queries
-        .iter()
-        .map(|q| (q, fits[0].predict(q).wall_s, fits[1].predict(q).wall_s))
-        .max_by(|a, b| (a.1 - a.2).abs().total_cmp(&(b.1 - b.2).abs()));
-    if let Some((q, s, p)) = disagree.filter(|d| (d.1 - d.2).abs() > 0.05 * d.1.min(d.2)) {
+    if let Some(d) = widest(fits, queries).filter(|d| d.gap() > 0.05) {
         println!(
-            "The two models fit these measurements alike but disagree by up to {:.0}% ({} worker(s), batch {}: {s:.0} s serialized, {p:.0} s parallel): the data do not show how writes share the database. {}",
-            100.0 * (s - p).abs() / s.min(p),
-            q.workers,
-            q.batch_size,
-            next_step(&fits[0].worker_counts())
+            "The models disagree by up to {:.0}% ({} worker(s), batch {}: {:.0} s with {}, {:.0} s with {}): these measurements do not settle how writes share the database.",
+            100.0 * d.gap(),
+            d.query.workers,
+            d.query.batch_size,
+            d.a.1,
+            heading(d.a.0.writes),
+            d.b.1,
+            heading(d.b.0.writes),
         );
+    }
+    let singles = single_runs(fits[0].data());
+    for line in &singles {
+        println!("{line}");
+    }
+    let counts = fits[0].worker_counts();
+    if singles.is_empty() || counts.len() == 1 {
+        println!("{}", next_step(&counts));
     }
     match fits[0].dof {
         0 => println!(
@@ -301,6 +379,41 @@ fn print_limits(fits: &[WhatIf], queries: &[Query], cores_assumed: bool) {
             "The cores of the measuring machine were assumed; with fewer cores than workers the per-record work does not spread, and the predictions change."
         );
     }
+}
+
+/// Pairs of wall times at two worker counts (same batch size and records)
+/// measured once each: what one such pair cannot decide.
+fn single_runs(data: &[Measurement]) -> Vec<String> {
+    let once = |m: &Measurement| {
+        m.wall_s.is_some()
+            && data
+                .iter()
+                .filter(|o| {
+                    o.workers == m.workers
+                        && o.batch_size == m.batch_size
+                        && o.records == m.records
+                        && o.wall_s.is_some()
+                })
+                .count()
+                == 1
+    };
+    let mut out = Vec::new();
+    for (i, a) in data.iter().enumerate().filter(|(_, m)| once(m)) {
+        for b in data[i + 1..].iter().filter(|m| once(m)) {
+            if a.workers == b.workers || a.batch_size != b.batch_size || a.records != b.records {
+                continue;
+            }
+            let (wa, wb) = (a.wall_s.unwrap_or(0.0), b.wall_s.unwrap_or(0.0));
+            out.push(format!(
+                "One run of {wa} s at {} workers against one of {wb} s at {} workers (batch {}) decides nothing: they differ by {:.1}%, and one run of each says nothing of how much runs of the same configuration differ. Repeat both (3 runs or more each) before concluding that either is faster.",
+                a.workers,
+                b.workers,
+                a.batch_size,
+                100.0 * (wa - wb).abs() / wa.min(wb)
+            ));
+        }
+    }
+    out
 }
 
 /// What would decide between the models, given the worker counts already
