@@ -373,14 +373,16 @@ pub fn simulate(a: &SimulateArgs, _ctx: &crate::run::Ctx) -> Result<()> {
     let _lock = write_simulation(&mut report, &model, cores, &dir, &a.figures.options())?;
     print_stats(&scenario, cores, &stats);
     let measured_dir = store::output_dir(&scenario.name, scenario.output.as_deref());
-    // Measured runs on this machine say something about other core counts
-    // only where the cores were never the limit.
-    let max_workers = if cores == machine_cores() {
-        usize::MAX
-    } else {
-        machine_cores().min(cores)
-    };
     if let Ok(m) = super::experiment::read_report(&measured_dir) {
+        // Measured runs say something about another core count only where
+        // the cores were never the limit; runs measured on as many cores
+        // as simulated (`taskset -c 0` for one) compare in full.
+        let measured_cores = m.environment.cores;
+        let max_workers = if cores == measured_cores {
+            usize::MAX
+        } else {
+            measured_cores.min(cores)
+        };
         let errors = Errors {
             source: CostSource::OtherTime,
             model: model_words(&model_path, &model),
