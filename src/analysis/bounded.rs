@@ -220,17 +220,19 @@ impl Problem<'_> {
             None => KAPPA_MAX,
             Some(_) => f64::MAX,
         };
+        // From a nanosecond up, 60 steps of 4× pass 10^27 s: no cost the
+        // data leave unbounded that far is bounded at all.
         let mut hi = if est > 0.0 { est * 2.0 } else { 1e-9 };
-        while inside(hi) {
-            if hi >= cap || !hi.is_finite() {
-                return (lo, f64::INFINITY);
+        for _ in 0..60 {
+            if !inside(hi) {
+                return (lo, bisect(hi, est.max(0.0), &|v| inside(v)));
+            }
+            if hi >= cap {
+                break;
             }
             hi = (hi * 4.0).min(cap);
-            if hi > 1e12 * est.max(1e-12) {
-                return (lo, f64::INFINITY);
-            }
         }
-        (lo, bisect(hi, est.max(0.0), &|v| inside(v)))
+        (lo, f64::INFINITY)
     }
 }
 
@@ -246,4 +248,89 @@ fn bisect(mut out: f64, mut inn: f64, inside: &dyn Fn(f64) -> bool) -> f64 {
         }
     }
     0.5 * (out + inn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// y = 2 + 3x, with fixed scatter, as rows of (intercept, slope).
+    fn line(slope: f64) -> Vec<Row> {
+        let noise = [0.03, -0.05, 0.02, 0.04, -0.01, -0.03];
+        (0..6)
+            .map(|i| {
+                let x = 1.0 + i as f64;
+                let y = (20.0 + slope * x) * (1.0 + noise[i]);
+                Row {
+                    x: [1.0, x, 0.0],
+                    y,
+                    measured: y,
+                }
+            })
+            .collect()
+    }
+
+    /// Away from the bound, the profile interval of a linear model is the
+    /// Student-t interval exactly (the F test of one parameter is t²).
+    #[test]
+    fn away_from_the_bound_the_profile_is_the_t_interval() {
+        let rows = line(3.0);
+        let at = |_: f64| rows.clone();
+        let p = Problem {
+            rows: &at,
+            free: vec![0, 1],
+            kappa_free: false,
+        };
+        let best = p.best(None);
+        let dof = 4.0;
+        let t = 2.776_445_105_197_8; // Student-t, 4 dof, 97.5%
+        let limit = best.rss * (1.0 + t * t / dof);
+        let (lo, hi) = p.interval(Some(1), best.theta[1], limit);
+        // The Wald interval of weighted least squares.
+        let (mut s00, mut s01, mut s11) = (0.0, 0.0, 0.0);
+        for r in &rows {
+            let w = 1.0 / (r.measured * r.measured);
+            s00 += w;
+            s01 += w * r.x[1];
+            s11 += w * r.x[1] * r.x[1];
+        }
+        let var = best.rss / dof * s00 / (s00 * s11 - s01 * s01);
+        let half = t * var.sqrt();
+        assert!(lo > 0.0, "away from the bound: {lo}");
+        assert!(
+            (lo - (best.theta[1] - half)).abs() < 1e-6 * half,
+            "{lo} vs {}",
+            best.theta[1] - half
+        );
+        assert!(
+            (hi - (best.theta[1] + half)).abs() < 1e-6 * half,
+            "{hi} vs {}",
+            best.theta[1] + half
+        );
+    }
+
+    /// A falling line fitted with a slope that cannot be negative: the
+    /// slope is 0, the intercept the weighted mean, and the slope's interval
+    /// starts at 0.
+    #[test]
+    fn a_cost_that_would_be_negative_is_zero_and_its_interval_starts_there() {
+        let rows = line(-2.0);
+        let at = |_: f64| rows.clone();
+        let p = Problem {
+            rows: &at,
+            free: vec![0, 1],
+            kappa_free: false,
+        };
+        let best = p.best(None);
+        assert_eq!(best.theta[1], 0.0);
+        let w: f64 = rows.iter().map(|r| 1.0 / (r.measured * r.measured)).sum();
+        let mean = rows
+            .iter()
+            .map(|r| r.y / (r.measured * r.measured))
+            .sum::<f64>()
+            / w;
+        assert!((best.theta[0] - mean).abs() < 1e-9 * mean);
+        let (lo, hi) = p.interval(Some(1), 0.0, best.rss * 2.0);
+        assert!(lo == 0.0 && hi > 0.0 && hi.is_finite(), "{lo}–{hi}");
+    }
 }

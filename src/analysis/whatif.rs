@@ -697,19 +697,13 @@ mod tests {
     /// new run covers it about 95% of the time (Monte Carlo, fixed seed).
     #[test]
     fn prediction_intervals_cover_at_their_level() {
-        use rand::{Rng, SeedableRng};
         let (a, b, w) = (400e-6, 0.01e-6, 3e-3);
         let none = Overhead::none();
         let truth = |n: usize, bs: u64| {
             let ins = 1e5 * (a + b * bs as f64);
             (ins + 1e5 * w / n.min(4) as f64, ins)
         };
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        let mut normal = move || {
-            // Box-Muller: one standard normal draw.
-            let (u, v): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
-            (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-        };
+        let mut normal = normals(7);
         let q = Query {
             workers: 3,
             batch_size: 3000,
