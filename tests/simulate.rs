@@ -180,10 +180,28 @@ fn validate_in_rounds(
         .success()
         .stdout(
             predicate::str::contains("6 run(s) reused, 0 run").and(predicate::str::contains(
-                "other-time error: no cost model at",
+                "other-time error: none (no cost model at",
             )),
         );
     assert!(!cache.join("ingestlab/calibration.json").exists());
+    // A model file without the sweep's engine: the model's error stands,
+    // the other-time error says why there is none (it used to end the
+    // command after every run was measured).
+    let duck = dir.join("duck-only.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(model).unwrap()).unwrap();
+    m["writes"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|w| w["engine"] == "duckdb");
+    std::fs::write(&duck, serde_json::to_vec(&m).unwrap()).unwrap();
+    validate(&["--model", duck.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("model error (same-round costs)")
+                .and(predicate::str::contains("other-time error: none ("))
+                .and(predicate::str::contains("no figures for sqlite")),
+        );
 }
 
 fn csv_lines(path: &std::path::Path) -> Vec<String> {

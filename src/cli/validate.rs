@@ -14,7 +14,7 @@ use crate::experiment::runner::{RoundHook, RoundTask};
 use crate::scenario::{Order, Scenario};
 use crate::sim::model::{CostModel, default_path};
 use crate::store;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -141,6 +141,28 @@ fn round_models(measured: &crate::report::Report, dir: &Path) -> Result<Vec<(usi
         .collect()
 }
 
+/// The sweep simulated, round by round, on the model file at `path`
+/// (measured at another time), and that model.
+fn other_time(
+    s: &Scenario,
+    path: &Path,
+    rounds: &[usize],
+    cores: usize,
+    sample: Option<&crate::sim::UserSample>,
+) -> Result<(CostModel, crate::report::Report)> {
+    if !path.exists() {
+        bail!(
+            "no cost model at '{}' to compare; ingestlab calibrate makes one",
+            path.display()
+        );
+    }
+    let other = CostModel::load(path)?;
+    let reps: Vec<(usize, &CostModel)> = rounds.iter().map(|r| (*r, &other)).collect();
+    let (sim, _) = crate::sim::simulate_scenario(s, &reps, cores, sample)
+        .with_context(|| format!("'{}'", path.display()))?;
+    Ok((other, sim))
+}
+
 /// `simulate --validate`.
 pub fn validate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
     let mut scenario = crate::scenario::load(&a.scenario, &a.sets)?;
@@ -176,20 +198,15 @@ pub fn validate(a: &SimulateArgs, ctx: &crate::run::Ctx) -> Result<()> {
         cmp: crate::sim::compare(measured.sweep(), report.sweep(), usize::MAX),
     }];
     let path = a.model.clone().unwrap_or_else(default_path);
-    if path.exists() {
-        let other = CostModel::load(&path)?;
-        let reps: Vec<(usize, &CostModel)> = models.iter().map(|(r, _)| (*r, &other)).collect();
-        let (sim, _) = crate::sim::simulate_scenario(&scenario, &reps, cores, sample.as_ref())?;
-        all.push(Errors {
+    let rounds: Vec<usize> = models.iter().map(|(r, _)| *r).collect();
+    match other_time(&scenario, &path, &rounds, cores, sample.as_ref()) {
+        Ok((other, sim)) => all.push(Errors {
             source: CostSource::OtherTime,
             model: model_words(&path, &other),
             cmp: crate::sim::compare(measured.sweep(), sim.sweep(), usize::MAX),
-        });
-    } else {
-        println!(
-            "other-time error: no cost model at '{}' to compare (ingestlab calibrate makes one)",
-            path.display()
-        );
+        }),
+        // The measured runs and the model's error stand without it.
+        Err(why) => println!("other-time error: none ({why:#})"),
     }
     report_errors(&measured, &report, &all, &dir, &a.figures.options())?;
     super::experiment::print_figures(&report.figures, &dir, &a.figures.options().formats);
