@@ -106,10 +106,13 @@ impl Writes {
 
     /// Whether `data` can fit this model (κ needs two worker counts).
     pub fn fits(self, data: &[Measurement]) -> bool {
-        self != Writes::Contended || {
-            let first = data.first().map(|m| m.workers);
-            data.iter().any(|m| Some(m.workers) != first)
-        }
+        self != Writes::Contended || self.fits_kappa(data)
+    }
+
+    /// Whether κ is fitted: contention, on two worker counts or more.
+    fn fits_kappa(self, data: &[Measurement]) -> bool {
+        let first = data.first().map(|m| m.workers);
+        self == Writes::Contended && data.iter().any(|m| Some(m.workers) != first)
     }
 
     /// The share of the summed insert time on the wall clock at `n`
@@ -209,9 +212,8 @@ fn rows(
             origin.push((i, "insert"));
         }
         if let Some(wall) = m.wall_s {
-            let g = writes.share(n, cores, kappa);
             out.push(Row {
-                x: [g * recs, g * recs * b, recs / n.min(cores).max(1) as f64],
+                x: wall_x(writes, n, cores, kappa, recs, b),
                 y: wall - pool_s(o, n),
                 measured: wall,
             });
@@ -219,6 +221,13 @@ fn rows(
         }
     }
     (out, origin)
+}
+
+/// The coefficients of α, β, w in the wall time of `n` workers on `cores`
+/// cores writing `recs` records in batches of `b` (κ = `kappa`).
+fn wall_x(writes: Writes, n: usize, cores: usize, kappa: f64, recs: f64, b: f64) -> [f64; 3] {
+    let g = writes.share(n, cores, kappa);
+    [g * recs, g * recs * b, recs / n.min(cores).max(1) as f64]
 }
 
 /// The pool's fixed cost for `n` workers (none for one worker: no pool).
@@ -264,7 +273,7 @@ pub fn fit(
     let problem = Problem {
         rows: &at,
         free: free.clone(),
-        kappa_free: writes == Writes::Contended && writes.fits(data),
+        kappa_free: writes.fits_kappa(data),
     };
     if !problem.identifiable() {
         return Err(WhatIfError::Unidentifiable);
@@ -476,8 +485,10 @@ impl WhatIf {
     /// κ's profile-likelihood interval alone (None when κ is not fitted or
     /// no degree of freedom is left).
     pub fn kappa_interval(&self) -> Option<(f64, f64)> {
-        let fitted = self.writes == Writes::Contended && self.writes.fits(&self.data);
-        fitted.then(|| self.profile(None)).flatten()
+        self.writes
+            .fits_kappa(&self.data)
+            .then(|| self.profile(None))
+            .flatten()
     }
 
     /// The profile interval of cost `param`, or of κ for None.
@@ -490,7 +501,7 @@ impl WhatIf {
         let problem = Problem {
             rows: &at,
             free: (0..3).filter(|&i| self.fitted[i]).collect(),
-            kappa_free: w == Writes::Contended && w.fits(data),
+            kappa_free: w.fits_kappa(data),
         };
         // F(1, dof) at the level is t² at the two-sided level.
         let limit = self.rss * (1.0 + self.t * self.t / self.dof as f64);
@@ -501,10 +512,7 @@ impl WhatIf {
     /// The wall time of `q` and its interval.
     pub fn predict(&self, q: &Query) -> Prediction {
         let (n, b, recs) = (q.workers, q.batch_size as f64, q.records as f64);
-        let coeffs = |k: f64| {
-            let g = self.writes.share(n, q.cores, k);
-            [g * recs, g * recs * b, recs / n.min(q.cores).max(1) as f64]
-        };
+        let coeffs = |k: f64| wall_x(self.writes, n, q.cores, k, recs, b);
         let x = coeffs(self.kappa);
         let wall = pool_s(&self.overhead, n) + dot(&x, &self.theta);
         let wall_interval = match (&self.cov, self.dof) {
@@ -783,6 +791,24 @@ mod tests {
         )
     }
 
+    /// The contention model's runs at `workers` × batches of 1,000 and
+    /// 5,000, wall and insert times each with 5% scatter.
+    fn noisy(workers: &[usize], kappa: f64, normal: &mut impl FnMut() -> f64) -> Vec<Measurement> {
+        workers
+            .iter()
+            .flat_map(|&n| [(n, 1000), (n, 5000)])
+            .map(|(n, bs)| {
+                let (wall, ins) = contended(n, bs, kappa);
+                m(
+                    n,
+                    bs,
+                    Some(wall * (1.0 + 0.05 * normal())),
+                    Some(ins * (1.0 + 0.05 * normal())),
+                )
+            })
+            .collect()
+    }
+
     /// Leave one worker count out: data from the contention model with 5%
     /// scatter at 1, 2 and 8 workers; the 95% prediction interval for a
     /// new run at 4 workers, which the fit never saw, holds it in 92–98% of
@@ -798,19 +824,7 @@ mod tests {
         };
         let (trials, mut covered) = (1000, 0);
         for _ in 0..trials {
-            let data: Vec<_> = [1, 2, 8]
-                .iter()
-                .flat_map(|&n| [(n, 1000), (n, 5000)])
-                .map(|(n, bs)| {
-                    let (wall, ins) = contended(n, bs, 0.25);
-                    m(
-                        n,
-                        bs,
-                        Some(wall * (1.0 + 0.05 * normal())),
-                        Some(ins * (1.0 + 0.05 * normal())),
-                    )
-                })
-                .collect();
+            let data = noisy(&[1, 2, 8], 0.25, &mut normal);
             let f = fit(&data, Writes::Contended, 8, &Overhead::none()).unwrap();
             let new_run = contended(4, 3000, 0.25).0 * (1.0 + 0.05 * normal());
             let (lo, hi) = f.predict(&q).wall_interval.unwrap();
@@ -829,19 +843,7 @@ mod tests {
         let kappa = 0.005;
         let (trials, mut covered, mut at_zero) = (1000, 0, 0);
         for _ in 0..trials {
-            let data: Vec<_> = [1, 2, 4, 8]
-                .iter()
-                .flat_map(|&n| [(n, 1000), (n, 5000)])
-                .map(|(n, bs)| {
-                    let (wall, ins) = contended(n, bs, kappa);
-                    m(
-                        n,
-                        bs,
-                        Some(wall * (1.0 + 0.05 * normal())),
-                        Some(ins * (1.0 + 0.05 * normal())),
-                    )
-                })
-                .collect();
+            let data = noisy(&[1, 2, 4, 8], kappa, &mut normal);
             let f = fit(&data, Writes::Contended, 8, &Overhead::none()).unwrap();
             let (lo, hi) = f.kappa_interval().unwrap();
             assert!(lo >= 0.0 && f.kappa >= 0.0 && lo <= f.kappa && f.kappa <= hi);

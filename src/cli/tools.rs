@@ -6,6 +6,7 @@ use crate::analysis::fit;
 use crate::analysis::sim_error::{CostSource, Errors};
 use crate::backend::{Engine, InsertMethod};
 use crate::bench::{BenchPlan, Section};
+use crate::report::sim_errors::{pct, speed};
 use crate::sim::model::{CostModel, default_path};
 use crate::store;
 use anyhow::{Context, Result, anyhow, bail};
@@ -419,10 +420,6 @@ pub(super) fn print_stats(
     );
 }
 
-fn pct(x: Option<f64>) -> String {
-    x.map_or("–".into(), |v| format!("{:+.0}%", 100.0 * v))
-}
-
 /// Prints and writes the simulator's errors against the measured report
 /// `m`: each error line, the first one's table, and the chart of `sim`
 /// (the simulation of `all[0]`).
@@ -452,10 +449,8 @@ pub(super) fn report_errors(
             c.measured_wall_s,
             c.simulated_wall_s,
             pct(Some(c.error)),
-            c.measured_speedup
-                .map_or("–".into(), |v| format!("{v:.2}×")),
-            c.simulated_speedup
-                .map_or("–".into(), |v| format!("{v:.2}×")),
+            speed(c.measured_speedup),
+            speed(c.simulated_speedup),
             pct(c.speedup_error())
         );
     }

@@ -42,11 +42,13 @@ fn csv(all: &[Errors]) -> Result<Vec<u8>> {
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-fn pct(x: Option<f64>) -> String {
+/// A relative error as "+12%", "–" where there is none.
+pub fn pct(x: Option<f64>) -> String {
     x.map_or("–".into(), |v| format!("{:+.0}%", 100.0 * v))
 }
 
-fn speed(x: Option<f64>) -> String {
+/// A speedup as "1.85×", "–" where there is none.
+pub fn speed(x: Option<f64>) -> String {
     x.map_or("–".into(), |v| format!("{v:.2}×"))
 }
 

@@ -63,6 +63,15 @@ pub struct WriteCost {
     pub batch_points: Vec<(f64, f64)>,
 }
 
+/// The straight line through the two points of `p` (by rows) around
+/// `rows`, which lies inside `p`'s range; `(0, 0)` stands before the first.
+fn between(p: &[(f64, f64)], rows: f64) -> f64 {
+    let k = p.partition_point(|x| x.0 <= rows);
+    let (x0, y0) = if k == 0 { (0.0, 0.0) } else { p[k - 1] };
+    let (x1, y1) = p[k];
+    y0 + (y1 - y0) * (rows - x0) / (x1 - x0)
+}
+
 impl WriteCost {
     /// Seconds to close the database after `rows` rows were written.
     pub fn close_s(&self, rows: f64) -> f64 {
@@ -73,10 +82,7 @@ impl WriteCost {
         if rows >= last.0 {
             return last.1;
         }
-        let k = p.partition_point(|x| x.0 <= rows);
-        let (x0, y0) = if k == 0 { (0.0, 0.0) } else { p[k - 1] };
-        let (x1, y1) = p[k];
-        y0 + (y1 - y0) * (rows - x0) / (x1 - x0)
+        between(p, rows)
     }
 
     /// Seconds to write one batch of `rows` rows on one connection: along
@@ -96,9 +102,7 @@ impl WriteCost {
         if rows >= last.0 {
             return last.1 + self.per_row_s * (rows - last.0);
         }
-        let k = p.partition_point(|x| x.0 <= rows);
-        let ((x0, y0), (x1, y1)) = (p[k - 1], p[k]);
-        y0 + (y1 - y0) * (rows - x0) / (x1 - x0)
+        between(p, rows)
     }
 }
 

@@ -16,20 +16,16 @@ fn med(values: impl Iterator<Item = f64>) -> f64 {
     median(&values.collect::<Vec<_>>())
 }
 
-/// Every model's numbers at `at` (None where a model lacks that number).
-type Pick = fn(&CostModel, usize) -> Option<f64>;
-
 /// The timings compared to gauge a round's speed: a record's parse at
-/// 4 KB and each batch and close timing of each engine and method
-/// (index `i` walks them).
-fn timing(m: &CostModel, i: usize) -> Option<f64> {
-    if i == 0 {
-        return Some(m.parse.base_s + 4.0 * m.parse.per_kb_s);
-    }
-    m.writes
-        .iter()
-        .flat_map(|w| w.batch_points.iter().chain(&w.close_points).map(|p| p.1))
-        .nth(i - 1)
+/// 4 KB and each batch and close timing of each engine and method.
+fn timings(m: &CostModel) -> Vec<f64> {
+    std::iter::once(m.parse.base_s + 4.0 * m.parse.per_kb_s)
+        .chain(
+            m.writes
+                .iter()
+                .flat_map(|w| w.batch_points.iter().chain(&w.close_points).map(|p| p.1)),
+        )
+        .collect()
 }
 
 /// The median model of `models` (all calibrated for the same engines,
@@ -78,9 +74,9 @@ fn pooled(models: &[&CostModel]) -> CostModel {
 /// How much slower than `pool` the machine was when `m` was measured: the
 /// median ratio of their timings (1 where they share none).
 pub fn speed(m: &CostModel, pool: &CostModel) -> f64 {
-    let pick: Pick = timing;
-    let ratios: Vec<f64> = (0..)
-        .map_while(|i| Some((pick(m, i)?, pick(pool, i)?)))
+    let ratios: Vec<f64> = timings(m)
+        .into_iter()
+        .zip(timings(pool))
         .filter(|(a, b)| *a > 0.0 && *b > 0.0)
         .map(|(a, b)| a / b)
         .collect();
