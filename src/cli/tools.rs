@@ -229,12 +229,13 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
     );
     for w in &m.writes {
         println!(
-            "{} {}: {:.2} ms per batch + {:.2} µs per row; a second writer makes a write {:.2}× as long; connect {:.2} ms",
+            "{} {}: {:.2} ms per batch + {:.2} µs per row; a second writer makes a write {:.2}× as long, a second busy core a worker's parse and write {:.2}×; connect {:.2} ms",
             w.engine,
             w.method,
             w.per_batch_s * 1e3,
             w.per_row_s * 1e6,
             w.second_writer_factor,
+            w.busy_core_factor,
             w.connect_s * 1e3
         );
     }

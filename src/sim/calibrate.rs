@@ -1,9 +1,9 @@
 //! `ingestlab calibrate`: measures on this machine what the simulator
 //! needs — parse cost per record by size, write cost per batch as a
 //! function of its rows for each engine and insert method, connection cost,
-//! and what a second concurrent writer costs the first (for PostgreSQL:
+//! what a second concurrent writer costs the first (for PostgreSQL:
 //! two COPYs into one table at once, meeting at its extension lock and
-//! the WAL).
+//! the WAL), and what a second busy core costs every worker.
 
 use super::engine::simulate;
 use super::model::{CostModel, ParseCost, WriteCost};
@@ -14,6 +14,8 @@ use crate::data::AppRecord;
 use crate::data::generate::write_file;
 use crate::data::generate::{GenOptions, Generator};
 use crate::data::parse::parse_record;
+use crate::run::config::LockModel;
+use crate::run::result::RunResult;
 use crate::run::{Cancel, Ctx, Input, RunConfig};
 use anyhow::Result;
 use std::path::Path;
@@ -158,6 +160,7 @@ fn write_cost(
         per_batch_s: per_batch.max(0.0),
         per_row_s: per_row.max(0.0),
         second_writer_factor: (together / alone).clamp(1.0, 2.0),
+        busy_core_factor: 1.0,
         connect_s,
         per_record_s: 0.0,
         per_connection_s: 0.0,
@@ -172,6 +175,7 @@ const RUN_SEED: u64 = 0x00ca_11b8;
 
 /// What a real sequential ingest pays beyond parsing and writing batches.
 struct RunCosts {
+    busy_core_factor: f64,
     per_connection_s: f64,
     per_record_s: f64,
     close_points: Vec<(f64, f64)>,
@@ -198,40 +202,48 @@ fn close_points(xs: &[f64], overheads: &[f64]) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// The file of `records` generated records (the calibration's own seed),
+/// written once per calibration.
+fn run_input(dir: &Path, records: u64) -> Result<Input> {
+    let file = dir.join(format!("run-{records}.xml"));
+    if !file.exists() {
+        let opts = GenOptions {
+            records,
+            seed: RUN_SEED,
+            ..Default::default()
+        };
+        write_file(&opts, &file)?;
+    }
+    Input::open(&file)
+}
+
+/// One real run of `cfg` on `input`, verified, its database removed.
+fn one_run(dir: &Path, input: &Input, cfg: &RunConfig, tag: &str) -> Result<RunResult> {
+    let engine = cfg.backend.engine;
+    let db = dir.join(format!("run-{engine}-{tag}"));
+    let ctx = Ctx {
+        cancel: Cancel::never(),
+        fault: None,
+    };
+    let out = crate::run::run(input, &db, cfg, &ctx)?;
+    anyhow::ensure!(
+        out.result.verification.passed,
+        "calibration run on {engine} failed verification"
+    );
+    backend::remove_db_files(&db)?;
+    Ok(out.result)
+}
+
 /// Three real sequential runs of `records` generated records (bulk method,
 /// batches of 250): their median wall time and overhead (connecting,
 /// the schema, the final commit and the close), and the records' sizes.
-fn real_runs(
-    dir: &Path,
-    engine: Engine,
-    cfg: &RunConfig,
-    records: u64,
-) -> Result<(f64, f64, Vec<f64>)> {
-    let opts = GenOptions {
-        records,
-        seed: RUN_SEED,
-        ..Default::default()
-    };
-    let file = dir.join(format!("run-{records}.xml"));
-    if !file.exists() {
-        write_file(&opts, &file)?;
-    }
-    let input = Input::open(&file)?;
+fn real_runs(dir: &Path, cfg: &RunConfig, records: u64) -> Result<(f64, f64, Vec<f64>)> {
+    let input = run_input(dir, records)?;
     let (mut walls, mut overheads) = (Vec::new(), Vec::new());
     for i in 0..3 {
-        let db = dir.join(format!("run-{engine}-{records}-{i}"));
-        let ctx = Ctx {
-            cancel: Cancel::never(),
-            fault: None,
-        };
-        let out = crate::run::run(&input, &db, cfg, &ctx)?;
-        anyhow::ensure!(
-            out.result.verification.passed,
-            "calibration run on {engine} failed verification"
-        );
-        walls.push(out.result.wall_s);
-        overheads.push(out.result.phases.overhead_s);
-        backend::remove_db_files(&db)?;
+        let r = one_run(dir, &input, cfg, &format!("{records}-{i}"))?;
+        walls.push(r.wall_s);
+        overheads.push(r.phases.overhead_s);
     }
     // The sizes the simulator draws from: the very records just run.
     let sizes = input
@@ -241,6 +253,32 @@ fn real_runs(
         .map(|s| s.len as f64 / 1024.0)
         .collect();
     Ok((median(&walls), median(&overheads), sizes))
+}
+
+/// How much longer the workers' parse and write take when two run at once,
+/// from real runs of 4,000 records: three pairs of a sequential run and a
+/// 2-worker run under a global mutex (so the two never write at once: that
+/// is the second-writer factor), side by side so a drifting machine
+/// slows both alike; the median over the pairs of the ratio of their CPU
+/// phases (parse and write, summed over the workers). 1 on one core.
+fn busy_core_factor(dir: &Path, cfg: &RunConfig, cores: usize) -> Result<f64> {
+    if cores < 2 {
+        return Ok(1.0);
+    }
+    let input = run_input(dir, RUN_SIZES[1])?;
+    let two = RunConfig {
+        workers: 2,
+        lock: LockModel::GlobalMutex,
+        ..cfg.clone()
+    };
+    let cpu = |r: &RunResult| r.phases.parse_s + r.phases.insert_s;
+    let mut ratios = Vec::new();
+    for i in 0..3 {
+        let alone = one_run(dir, &input, cfg, &format!("busy1-{i}"))?;
+        let both = one_run(dir, &input, &two, &format!("busy2-{i}"))?;
+        ratios.push(cpu(&both) / cpu(&alone));
+    }
+    Ok(median(&ratios).clamp(1.0, 2.0))
 }
 
 /// What a real sequential ingest on `engine` costs beyond the parse and
@@ -260,7 +298,7 @@ fn run_costs(dir: &Path, engine: Engine, partial: &CostModel) -> Result<RunCosts
     let sizes = RUN_SIZES;
     let runs = sizes
         .iter()
-        .map(|&n| real_runs(dir, engine, &cfg, n))
+        .map(|&n| real_runs(dir, &cfg, n))
         .collect::<Result<Vec<_>>>()?;
     let xs: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
     let overheads: Vec<f64> = runs.iter().map(|r| r.1).collect();
@@ -281,6 +319,7 @@ fn run_costs(dir: &Path, engine: Engine, partial: &CostModel) -> Result<RunCosts
     }
     let (fixed, per_record) = linear_fit(&xs, &ys);
     Ok(RunCosts {
+        busy_core_factor: busy_core_factor(dir, &cfg, partial.cores)?,
         per_connection_s: fixed.max(0.0),
         per_record_s: per_record.max(0.0),
         close_points,
@@ -322,11 +361,13 @@ pub fn calibrate(records: u64, engines: &[Engine], methods: &[InsertMethod]) -> 
         parse,
         writes,
     };
-    // Both methods of an engine share the read and connection terms (they
-    // differ in how rows are written, which the write costs already hold).
+    // Both methods of an engine share the read, connection and busy-core
+    // terms (they differ in how rows are written, which the write costs
+    // already hold).
     for &engine in engines {
         let c = run_costs(dir.path(), engine, &model)?;
         for w in model.writes.iter_mut().filter(|w| w.engine == engine) {
+            w.busy_core_factor = c.busy_core_factor;
             w.per_connection_s = c.per_connection_s;
             w.per_record_s = c.per_record_s;
             w.close_points = c.close_points.clone();

@@ -8,7 +8,9 @@
 //! (SQLite's engine lock, a global mutex or a shared connection), the pool
 //! coordinator (dispatch is paid one batch at a time), and the single
 //! writer's bounded queue. DuckDB's native writers share the table and slow
-//! each other by the calibrated second-writer factor.
+//! each other by the calibrated second-writer factor; and every worker's
+//! CPU work is slowed by the calibrated busy-core factor for each other
+//! core the run keeps busy.
 
 use super::model::{CostModel, WriteCost};
 use super::queue::{Ev, Resource};
@@ -75,6 +77,8 @@ struct Sim<'a> {
     all: Vec<BatchRange>,
     cursor: usize,
     active_writes: Vec<f64>,
+    /// How much longer CPU work takes with the run's other busy cores.
+    busy: f64,
     /// Mean record size of the data, for the per-KB dispatch cost.
     mean_kb: f64,
     workers_left: usize,
@@ -122,11 +126,11 @@ impl Sim<'_> {
             let u: f64 = self.rng.random::<f64>() * (p.noise.len() - 1) as f64;
             let k = (u.floor() as usize).min(p.noise.len() - 2);
             let noise = p.noise[k] + (p.noise[k + 1] - p.noise[k]) * (u - k as f64);
-            total += (p.base_s + p.per_kb_s * kb) * noise
-                + self.write.per_record_s
-                + self.cfg.record_work_s;
+            total += (p.base_s + p.per_kb_s * kb) * noise + self.write.per_record_s;
         }
-        total
+        // The per-record work spins for its time whatever the other cores
+        // do: it is not slowed.
+        total * self.busy + self.cfg.record_work_s * (b.end - b.start) as f64
     }
 
     fn insert_cost(&mut self, rows: u64, t: f64) -> f64 {
@@ -136,9 +140,11 @@ impl Sim<'_> {
         if self.pooled() && self.cfg.lock == LockModel::Native && !self.exclusive() {
             self.active_writes.retain(|&end| end > t);
             let k = self.active_writes.len() as f64;
-            base * (1.0 + (self.write.second_writer_factor - 1.0) * k)
+            // The second-writer factor was measured with both writers on
+            // their own cores: it holds the busy core's cost already.
+            base * (1.0 + (self.write.second_writer_factor - 1.0) * k).max(self.busy)
         } else {
-            base
+            base * self.busy
         }
     }
 
@@ -403,6 +409,9 @@ impl<'a> Sim<'a> {
         let (n, records) = (cfg.workers, data.records as usize);
         let pooled = n > 1;
         let single_writer = pooled && cfg.lock == LockModel::SingleWriter;
+        // The cores the run keeps busy: its threads (the workers and the
+        // single writer), up to the cores.
+        let others = (n + usize::from(single_writer)).min(cores.max(1)) - 1;
         let entity = |w: usize| Entity {
             stage: if w < n {
                 Stage::Start
@@ -441,6 +450,7 @@ impl<'a> Sim<'a> {
             all: dynamic_plan(records, cfg.batch_size),
             cursor: 0,
             active_writes: Vec::new(),
+            busy: 1.0 + (write.busy_core_factor - 1.0) * others as f64,
             mean_kb: mean(data.sizes_kb),
             workers_left: n,
             events: 0,
@@ -651,6 +661,41 @@ mod tests {
         // on the critical path, and the reads split between the workers.
         let two = wall(cfg(2, LockModel::Native, Engine::Duckdb), 2);
         assert!(two > 2e-3 + 500.0 * 25e-6 && two < one, "{two}");
+    }
+
+    /// Every worker's parse and write take the busy-core factor longer
+    /// for each other core the run keeps busy: exactly 1.5× the CPU time
+    /// with two workers on two cores (a global mutex, so the second-writer
+    /// factor has no part), none on one core, where nothing runs beside
+    /// it; the per-record work spins for its time and is not slowed.
+    #[test]
+    fn a_busy_core_slows_the_cpu_work_of_the_others() {
+        let mut busy = test_model();
+        for w in &mut busy.writes {
+            w.busy_core_factor = 1.5;
+        }
+        let sizes = [2.0];
+        let data = SimData {
+            records: 1000,
+            sizes_kb: &sizes,
+            bad_fraction: 0.0,
+        };
+        let phases = |m: &CostModel, workers, cores| {
+            let mut c = cfg(workers, LockModel::GlobalMutex, Engine::Duckdb);
+            c.record_work_s = 1e-4;
+            simulate(&c, &data, m, cores, 1).unwrap().0.result.phases
+        };
+        let cpu = |p: &crate::run::result::PhaseTimes| p.parse_s + p.insert_s;
+        let (plain, slowed) = (phases(&test_model(), 2, 2), phases(&busy, 2, 2));
+        assert!(
+            (cpu(&slowed) - 1.5 * cpu(&plain)).abs() < 1e-9,
+            "{slowed:?} vs {plain:?}"
+        );
+        assert!((slowed.work_s - plain.work_s).abs() < 1e-9);
+        let (plain, slowed) = (phases(&test_model(), 2, 1), phases(&busy, 2, 1));
+        assert!((cpu(&slowed) - cpu(&plain)).abs() < 1e-9, "one core");
+        let (plain, slowed) = (phases(&test_model(), 1, 2), phases(&busy, 1, 2));
+        assert!((cpu(&slowed) - cpu(&plain)).abs() < 1e-9, "one worker");
     }
 
     /// Closing the database costs the same time at the end whatever the

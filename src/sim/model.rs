@@ -31,6 +31,16 @@ pub struct WriteCost {
     /// How much longer a write takes while a second writer writes at the
     /// same time (1 = no interference, 2 = fully serialised).
     pub second_writer_factor: f64,
+    /// How much longer each worker's parse and write take for every other
+    /// core the run keeps busy (1 = cores independent of each other). Two
+    /// workers that never write at once (a global mutex) still slow each
+    /// other: 13% on DuckDB on this 2-core machine, the parse included,
+    /// which a model of independent cores predicted 1.9× for where 1.5×
+    /// was measured. Measured by `calibrate` from real 1- and 2-worker
+    /// runs side by side; beyond two cores it is assumed to grow by the
+    /// same step per busy core. 1 in older models.
+    #[serde(default = "one")]
+    pub busy_core_factor: f64,
     /// Opening one connection.
     pub connect_s: f64,
     /// What a real ingest pays per record beyond parsing it in memory:
@@ -61,6 +71,10 @@ pub struct WriteCost {
     /// Empty in older models: `per_batch_s + per_row_s × rows` then.
     #[serde(default)]
     pub batch_points: Vec<(f64, f64)>,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// The straight line through the two points of `p` (by rows) around
@@ -196,12 +210,16 @@ impl CostModel {
                     ));
                 }
             }
-            let f = w.second_writer_factor;
-            if !(f.is_finite() && (1.0..=1000.0).contains(&f)) {
-                p.push(format!(
-                    "writes[{} {}].second_writer_factor = {f} is not a factor from 1 to 1000",
-                    w.engine, w.method
-                ));
+            for (name, f) in [
+                ("second_writer_factor", w.second_writer_factor),
+                ("busy_core_factor", w.busy_core_factor),
+            ] {
+                if !(f.is_finite() && (1.0..=1000.0).contains(&f)) {
+                    p.push(format!(
+                        "writes[{} {}].{name} = {f} is not a factor from 1 to 1000",
+                        w.engine, w.method
+                    ));
+                }
             }
         }
         if self
@@ -304,6 +322,7 @@ pub(crate) fn test_model() -> CostModel {
                     per_batch_s: 1e-3,
                     per_row_s: 20e-6,
                     second_writer_factor: if engine == Engine::Duckdb { 1.3 } else { 2.0 },
+                    busy_core_factor: 1.0,
                     connect_s: 1e-4,
                     per_record_s: 0.0,
                     per_connection_s: 0.0,

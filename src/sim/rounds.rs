@@ -44,10 +44,11 @@ fn pooled(models: &[&CostModel]) -> CostModel {
         }
     }
     for (k, w) in out.writes.iter_mut().enumerate() {
-        let fields: [fn(&mut WriteCost) -> &mut f64; 6] = [
+        let fields: [fn(&mut WriteCost) -> &mut f64; 7] = [
             |w| &mut w.per_batch_s,
             |w| &mut w.per_row_s,
             |w| &mut w.second_writer_factor,
+            |w| &mut w.busy_core_factor,
             |w| &mut w.connect_s,
             |w| &mut w.per_record_s,
             |w| &mut w.per_connection_s,
@@ -111,6 +112,7 @@ mod tests {
         for w in &mut m.writes {
             w.batch_points = vec![(10.0, 1.2e-3), (100.0, 3e-3), (1000.0, 21e-3)];
             w.close_points = vec![(1000.0, 4e-3), (4000.0, 16e-3)];
+            w.busy_core_factor = 1.2;
         }
         m
     }
@@ -154,6 +156,7 @@ mod tests {
                 m.writes[0].second_writer_factor,
                 base().writes[0].second_writer_factor
             );
+            assert_eq!(m.writes[1].busy_core_factor, 1.2, "a factor, not a cost");
         }
         assert!(per_round(&[]).is_empty());
     }
