@@ -47,6 +47,17 @@ impl Resource {
             false
         }
     }
+    /// As [`Resource::acquire`], but a waiting entity goes ahead of every
+    /// other in line.
+    pub(super) fn acquire_first(&mut self, who: usize) -> bool {
+        if self.in_use < self.capacity {
+            self.in_use += 1;
+            true
+        } else {
+            self.waiters.push_front(who);
+            false
+        }
+    }
     /// Releases one unit; returns the waiter that gets it now, if any.
     pub(super) fn release(&mut self) -> Option<usize> {
         match self.waiters.pop_front() {
@@ -56,5 +67,25 @@ impl Resource {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Resource;
+
+    /// Waiters are served first come, first served, except one that asked
+    /// with `acquire_first`, which goes ahead of all of them.
+    #[test]
+    fn a_first_waiter_is_served_before_the_line() {
+        let mut r = Resource::new(1);
+        assert!(r.acquire(0));
+        assert!(!r.acquire(1) && !r.acquire(2));
+        assert!(!r.acquire_first(3));
+        assert_eq!(r.release(), Some(3));
+        assert_eq!(r.release(), Some(1));
+        assert_eq!(r.release(), Some(2));
+        assert_eq!(r.release(), None);
+        assert!(r.acquire_first(4), "a free unit is granted at once");
     }
 }
