@@ -39,24 +39,24 @@ impl Resource {
     }
     /// True when granted now; otherwise the entity waits in line.
     pub(super) fn acquire(&mut self, who: usize) -> bool {
-        if self.in_use < self.capacity {
-            self.in_use += 1;
-            true
-        } else {
-            self.waiters.push_back(who);
-            false
-        }
+        self.take(who, false)
     }
     /// As [`Resource::acquire`], but a waiting entity goes ahead of every
     /// other in line.
     pub(super) fn acquire_first(&mut self, who: usize) -> bool {
+        self.take(who, true)
+    }
+    fn take(&mut self, who: usize, first: bool) -> bool {
         if self.in_use < self.capacity {
             self.in_use += 1;
-            true
-        } else {
-            self.waiters.push_front(who);
-            false
+            return true;
         }
+        if first {
+            self.waiters.push_front(who);
+        } else {
+            self.waiters.push_back(who);
+        }
+        false
     }
     /// Releases one unit; returns the waiter that gets it now, if any.
     pub(super) fn release(&mut self) -> Option<usize> {
