@@ -53,7 +53,8 @@ pub struct Fit {
     pub rss: f64,
 }
 
-fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+/// a · b.
+pub fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
@@ -270,17 +271,22 @@ mod tests {
             .collect()
     }
 
+    /// The problem of `at`'s line: intercept and slope, no κ.
+    fn intercept_and_slope(at: Rows<'_>) -> Problem<'_> {
+        Problem {
+            rows: at,
+            free: vec![0, 1],
+            kappa_free: false,
+        }
+    }
+
     /// Away from the bound, the profile interval of a linear model is the
     /// Student-t interval exactly (the F test of one parameter is t²).
     #[test]
     fn away_from_the_bound_the_profile_is_the_t_interval() {
         let rows = line(3.0);
         let at = |_: f64| rows.clone();
-        let p = Problem {
-            rows: &at,
-            free: vec![0, 1],
-            kappa_free: false,
-        };
+        let p = intercept_and_slope(&at);
         let best = p.best(None);
         let dof = 4.0;
         let t = 2.776_445_105_197_8; // Student-t, 4 dof, 97.5%
@@ -316,11 +322,7 @@ mod tests {
     fn a_cost_that_would_be_negative_is_zero_and_its_interval_starts_there() {
         let rows = line(-2.0);
         let at = |_: f64| rows.clone();
-        let p = Problem {
-            rows: &at,
-            free: vec![0, 1],
-            kappa_free: false,
-        };
+        let p = intercept_and_slope(&at);
         let best = p.best(None);
         assert_eq!(best.theta[1], 0.0);
         let w: f64 = rows.iter().map(|r| 1.0 / (r.measured * r.measured)).sum();

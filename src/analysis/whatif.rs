@@ -35,7 +35,7 @@
 //! reaches below 0. Student-t with the residual degrees of freedom; none
 //! when the data leave none.
 
-use super::bounded::{Fit, Problem, Row, invert};
+use super::bounded::{Fit, Problem, Row, dot, invert};
 use crate::run::Overhead;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -101,6 +101,15 @@ impl Writes {
             Writes::Contended => {
                 "writes in parallel, slowed by contention growing with the writers, g(n) = 1 + κ(n − 1)"
             }
+        }
+    }
+
+    /// The model's short name, a column heading.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Writes::Serialized => "serialized writes",
+            Writes::Parallel => "parallel writes",
+            Writes::Contended => "contended writes",
         }
     }
 
@@ -235,10 +244,6 @@ fn pool_s(o: &Overhead, n: usize) -> f64 {
     if n > 1 { o.fixed_s(n) } else { 0.0 }
 }
 
-fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
 /// The Student-t quantile for a two-sided interval at [`LEVEL`].
 fn t_quantile(dof: usize) -> f64 {
     if dof == 0 {
@@ -289,15 +294,8 @@ pub fn fit(
         .zip(&origin)
         .map(|(r, o)| (o.0, o.1, (dot(&r.x, &best.theta) - r.y) / r.measured))
         .collect();
-    let (cov, with_kappa) = covariance(
-        data,
-        writes,
-        cores,
-        overhead,
-        &best,
-        &free,
-        problem.kappa_free,
-    );
+    let kappa_free = problem.kappa_free;
+    let (cov, with_kappa) = covariance(&rs, &at(best.kappa + 1.0), &best, &free, kappa_free);
     Ok(WhatIf {
         writes,
         cores,
@@ -316,31 +314,43 @@ pub fn fit(
     })
 }
 
-/// (JᵀJ)⁻¹ of the relative residuals' Jacobian at the fit, over the free
-/// costs and κ (dropped when the data cannot separate it there, as when
-/// every insert cost is 0); and whether κ is in it.
+/// The derivatives of `x(κ) · θ` by the free costs and, with `kappa`, by
+/// κ, from the coefficients at κ (`x0`) and at κ + 1 (`x1`): the rows are
+/// linear in κ, so that one step gives the exact derivative.
+fn gradient(
+    x0: &[f64; 3],
+    x1: &[f64; 3],
+    theta: &[f64; 3],
+    free: &[usize],
+    kappa: bool,
+) -> Vec<f64> {
+    let mut g: Vec<f64> = free.iter().map(|&i| x0[i]).collect();
+    if kappa {
+        g.push(dot(x1, theta) - dot(x0, theta));
+    }
+    g
+}
+
+/// (JᵀJ)⁻¹ of the relative residuals' Jacobian at the fit (`r0`, the rows
+/// at its κ; `r1`, at κ + 1), over the free costs and κ (dropped when the
+/// data cannot separate it there, as when every insert cost is 0); and
+/// whether κ is in it.
 fn covariance(
-    data: &[Measurement],
-    writes: Writes,
-    cores: usize,
-    o: &Overhead,
+    r0: &[Row],
+    r1: &[Row],
     best: &Fit,
     free: &[usize],
     kappa_free: bool,
 ) -> (Option<Vec<Vec<f64>>>, bool) {
-    let (r0, _) = rows(data, writes, cores, o, best.kappa);
-    // The rows are linear in κ: one step of 1 gives the exact derivative.
-    let (r1, _) = rows(data, writes, cores, o, best.kappa + 1.0);
     for with_kappa in [kappa_free, false] {
         let jac: Vec<Vec<f64>> = r0
             .iter()
-            .zip(&r1)
+            .zip(r1)
             .map(|(a, b)| {
-                let mut j: Vec<f64> = free.iter().map(|&i| a.x[i] / a.measured).collect();
-                if with_kappa {
-                    j.push((dot(&b.x, &best.theta) - dot(&a.x, &best.theta)) / a.measured);
-                }
-                j
+                gradient(&a.x, &b.x, &best.theta, free, with_kappa)
+                    .into_iter()
+                    .map(|d| d / a.measured)
+                    .collect()
             })
             .collect();
         let k = jac.first().map_or(0, Vec::len);
@@ -491,6 +501,11 @@ impl WhatIf {
             .flatten()
     }
 
+    /// The costs fitted, by index.
+    fn free(&self) -> Vec<usize> {
+        (0..3).filter(|&i| self.fitted[i]).collect()
+    }
+
     /// The profile interval of cost `param`, or of κ for None.
     fn profile(&self, param: Option<usize>) -> Option<(f64, f64)> {
         if self.dof == 0 {
@@ -500,7 +515,7 @@ impl WhatIf {
         let at = |k: f64| rows(data, w, c, o, k).0;
         let problem = Problem {
             rows: &at,
-            free: (0..3).filter(|&i| self.fitted[i]).collect(),
+            free: self.free(),
             kappa_free: w.fits_kappa(data),
         };
         // F(1, dof) at the level is t² at the two-sided level.
@@ -517,10 +532,8 @@ impl WhatIf {
         let wall = pool_s(&self.overhead, n) + dot(&x, &self.theta);
         let wall_interval = match (&self.cov, self.dof) {
             (Some(cov), 1..) => {
-                let mut g: Vec<f64> = (0..3).filter(|&i| self.fitted[i]).map(|i| x[i]).collect();
-                if self.with_kappa {
-                    g.push(dot(&coeffs(self.kappa + 1.0), &self.theta) - dot(&x, &self.theta));
-                }
+                let x1 = coeffs(self.kappa + 1.0);
+                let g = gradient(&x, &x1, &self.theta, &self.free(), self.with_kappa);
                 let var: f64 = (0..g.len())
                     .map(|a| (0..g.len()).map(|c| g[a] * cov[a][c] * g[c]).sum::<f64>())
                     .sum();
@@ -718,26 +731,11 @@ mod tests {
             records: 100_000,
             cores: 4,
         };
-        let (trials, mut covered) = (2000, 0);
-        for _ in 0..trials {
-            let data: Vec<_> = [(1, 1000), (2, 1000), (4, 5000)]
-                .iter()
-                .map(|&(n, bs)| {
-                    let (wall, ins) = truth(n, bs);
-                    m(
-                        n,
-                        bs,
-                        Some(wall * (1.0 + 0.05 * normal())),
-                        Some(ins * (1.0 + 0.05 * normal())),
-                    )
-                })
-                .collect();
+        let coverage = new_runs_covered(2000, &q, || {
+            let data = scattered(&[(1, 1000), (2, 1000), (4, 5000)], truth, 0.05, &mut normal);
             let f = fit(&data, Writes::Serialized, 4, &none).unwrap();
-            let new_run = truth(3, 3000).0 * (1.0 + 0.05 * normal());
-            let (lo, hi) = f.predict(&q).wall_interval.unwrap();
-            covered += usize::from(lo <= new_run && new_run <= hi);
-        }
-        let coverage = covered as f64 / trials as f64;
+            (f, truth(3, 3000).0 * (1.0 + 0.05 * normal()))
+        });
         assert!((0.92..=0.98).contains(&coverage), "coverage {coverage}");
     }
 
@@ -770,6 +768,19 @@ mod tests {
         assert_eq!(e, WhatIfError::BadTime(1));
     }
 
+    /// The share of `trials` whose fit's 95% prediction interval for `q`
+    /// holds the new run drawn beside it (`draw` gives both).
+    fn new_runs_covered(trials: usize, q: &Query, mut draw: impl FnMut() -> (WhatIf, f64)) -> f64 {
+        let covered = (0..trials)
+            .filter(|_| {
+                let (f, new_run) = draw();
+                let (lo, hi) = f.predict(q).wall_interval.unwrap();
+                lo <= new_run && new_run <= hi
+            })
+            .count();
+        covered as f64 / trials as f64
+    }
+
     /// One standard normal draw per call (Box-Muller), from a fixed seed.
     fn normals(seed: u64) -> impl FnMut() -> f64 {
         use rand::{Rng, SeedableRng};
@@ -791,19 +802,17 @@ mod tests {
         )
     }
 
-    /// The contention model's runs at `workers` × batches of 1,000 and
-    /// 5,000, wall and insert times each with `scatter` (relative).
-    fn noisy(
-        workers: &[usize],
-        kappa: f64,
+    /// Runs at each (workers, batch size) of `at`, with the wall and insert
+    /// times of `truth` each given `scatter` (relative).
+    fn scattered(
+        at: &[(usize, u64)],
+        truth: impl Fn(usize, u64) -> (f64, f64),
         scatter: f64,
         normal: &mut impl FnMut() -> f64,
     ) -> Vec<Measurement> {
-        workers
-            .iter()
-            .flat_map(|&n| [(n, 1000), (n, 5000)])
-            .map(|(n, bs)| {
-                let (wall, ins) = contended(n, bs, kappa);
+        at.iter()
+            .map(|&(n, bs)| {
+                let (wall, ins) = truth(n, bs);
                 m(
                     n,
                     bs,
@@ -812,6 +821,21 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// The contention model's runs at `workers` × batches of 1,000 and
+    /// 5,000, wall and insert times each with `scatter` (relative).
+    fn noisy(
+        workers: &[usize],
+        kappa: f64,
+        scatter: f64,
+        normal: &mut impl FnMut() -> f64,
+    ) -> Vec<Measurement> {
+        let at: Vec<(usize, u64)> = workers
+            .iter()
+            .flat_map(|&n| [(n, 1000), (n, 5000)])
+            .collect();
+        scattered(&at, |n, bs| contended(n, bs, kappa), scatter, normal)
     }
 
     /// Leave one worker count out: data from the contention model with 5%
@@ -827,15 +851,11 @@ mod tests {
             records: 100_000,
             cores: 8,
         };
-        let (trials, mut covered) = (1000, 0);
-        for _ in 0..trials {
+        let coverage = new_runs_covered(1000, &q, || {
             let data = noisy(&[1, 2, 8], 0.25, 0.05, &mut normal);
             let f = fit(&data, Writes::Contended, 8, &Overhead::none()).unwrap();
-            let new_run = contended(4, 3000, 0.25).0 * (1.0 + 0.05 * normal());
-            let (lo, hi) = f.predict(&q).wall_interval.unwrap();
-            covered += usize::from(lo <= new_run && new_run <= hi);
-        }
-        let coverage = covered as f64 / trials as f64;
+            (f, contended(4, 3000, 0.25).0 * (1.0 + 0.05 * normal()))
+        });
         assert!((0.92..=0.98).contains(&coverage), "coverage {coverage}");
     }
 

@@ -266,15 +266,6 @@ fn cell(p: &Prediction) -> String {
     }
 }
 
-/// A model's column heading.
-fn heading(w: Writes) -> &'static str {
-    match w {
-        Writes::Serialized => "serialized writes",
-        Writes::Parallel => "parallel writes",
-        Writes::Contended => "contended writes",
-    }
-}
-
 fn print_predictions(fits: &[WhatIf], queries: &[Query]) {
     println!(
         "Predicted wall time ({:.0}% prediction interval for one run):",
@@ -282,7 +273,7 @@ fn print_predictions(fits: &[WhatIf], queries: &[Query]) {
     );
     let heads: String = fits
         .iter()
-        .map(|f| format!(" {:<28}", heading(f.writes)))
+        .map(|f| format!(" {:<28}", f.writes.heading()))
         .collect();
     println!(
         "  {:>7} {:>7} {:>9} {:>5} {heads} beyond the data",
@@ -350,9 +341,9 @@ fn print_limits(fits: &[WhatIf], queries: &[Query], cores_assumed: bool) {
             d.query.workers,
             d.query.batch_size,
             d.a.1,
-            heading(d.a.0.writes),
+            d.a.0.writes.heading(),
             d.b.1,
-            heading(d.b.0.writes),
+            d.b.0.writes.heading(),
         );
     }
     let singles = single_runs(fits[0].data());

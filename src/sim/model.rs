@@ -77,6 +77,27 @@ fn one() -> f64 {
     1.0
 }
 
+/// One number of a [`WriteCost`], reached by name.
+pub type Field = fn(&mut WriteCost) -> &mut f64;
+
+/// A write's costs in seconds (besides its points): what `problems`
+/// checks against a day, what a slower machine scales, what the rounds'
+/// median pools.
+pub const COSTS: [(&str, Field); 5] = [
+    ("per_batch_s", |w| &mut w.per_batch_s),
+    ("per_row_s", |w| &mut w.per_row_s),
+    ("connect_s", |w| &mut w.connect_s),
+    ("per_record_s", |w| &mut w.per_record_s),
+    ("per_connection_s", |w| &mut w.per_connection_s),
+];
+
+/// A write's factors (1 = no effect): checked from 1 to 1000, pooled, never
+/// scaled.
+pub const FACTORS: [(&str, Field); 2] = [
+    ("second_writer_factor", |w| &mut w.second_writer_factor),
+    ("busy_core_factor", |w| &mut w.busy_core_factor),
+];
+
 /// The straight line through the two points of `p` (by rows) around
 /// `rows`, which lies inside `p`'s range; `(0, 0)` stands before the first.
 fn between(p: &[(f64, f64)], rows: f64) -> f64 {
@@ -187,11 +208,10 @@ impl CostModel {
         cost("parse.per_kb_s".into(), self.parse.per_kb_s);
         for w in &self.writes {
             let at = format!("writes[{} {}]", w.engine, w.method);
-            cost(format!("{at}.per_batch_s"), w.per_batch_s);
-            cost(format!("{at}.per_row_s"), w.per_row_s);
-            cost(format!("{at}.connect_s"), w.connect_s);
-            cost(format!("{at}.per_record_s"), w.per_record_s);
-            cost(format!("{at}.per_connection_s"), w.per_connection_s);
+            let mut w = w.clone();
+            for (name, f) in COSTS {
+                cost(format!("{at}.{name}"), *f(&mut w));
+            }
             for (rows, s) in w.batch_points.iter().chain(&w.close_points) {
                 cost(format!("{at} cost at {rows} rows"), *s);
             }
@@ -210,10 +230,8 @@ impl CostModel {
                     ));
                 }
             }
-            for (name, f) in [
-                ("second_writer_factor", w.second_writer_factor),
-                ("busy_core_factor", w.busy_core_factor),
-            ] {
+            for (name, f) in FACTORS {
+                let f = *f(&mut w.clone());
                 if !(f.is_finite() && (1.0..=1000.0).contains(&f)) {
                     p.push(format!(
                         "writes[{} {}].{name} = {f} is not a factor from 1 to 1000",
@@ -266,14 +284,8 @@ impl CostModel {
         m.parse.base_s *= k;
         m.parse.per_kb_s *= k;
         for w in &mut m.writes {
-            for x in [
-                &mut w.per_batch_s,
-                &mut w.per_row_s,
-                &mut w.connect_s,
-                &mut w.per_record_s,
-                &mut w.per_connection_s,
-            ] {
-                *x *= k;
+            for (_, f) in COSTS {
+                *f(w) *= k;
             }
             for p in w.batch_points.iter_mut().chain(&mut w.close_points) {
                 p.1 *= k;

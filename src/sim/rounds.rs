@@ -8,7 +8,7 @@
 //! one. A machine that slows by k in a round scales every timing of that
 //! round's calibration by k, and so its model by exactly k.
 
-use super::model::{CostModel, WriteCost};
+use super::model::{COSTS, CostModel, FACTORS};
 use crate::analysis::stats::median;
 
 /// The median, value by value, of `values`.
@@ -44,16 +44,7 @@ fn pooled(models: &[&CostModel]) -> CostModel {
         }
     }
     for (k, w) in out.writes.iter_mut().enumerate() {
-        let fields: [fn(&mut WriteCost) -> &mut f64; 7] = [
-            |w| &mut w.per_batch_s,
-            |w| &mut w.per_row_s,
-            |w| &mut w.second_writer_factor,
-            |w| &mut w.busy_core_factor,
-            |w| &mut w.connect_s,
-            |w| &mut w.per_record_s,
-            |w| &mut w.per_connection_s,
-        ];
-        for f in fields {
+        for (_, f) in COSTS.into_iter().chain(FACTORS) {
             if let Some(v) = all(&|m| m.writes.get(k).map(|x| *f(&mut x.clone()))) {
                 *f(w) = v;
             }
